@@ -1,0 +1,1 @@
+"""Plain records and pure functions shared by every layer (no Qt, no SQL)."""
