@@ -500,6 +500,10 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from rtcc_desktop.winconsole import attach_parent_console
+
+    if len(sys.argv if argv is None else argv) > (1 if argv is None else 0):
+        attach_parent_console()
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
