@@ -100,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--port", type=int, default=8765, help="TCP port (default 8765; 0 picks a free one)")
     sim.add_argument("--seed", type=int, default=1, help="random seed: same seed, same city and events")
     sim.add_argument("--rate", type=float, default=30.0, help="events per minute (default 30)")
+    sim.add_argument("--history", type=int, default=500, help="events already in the past at start (default 500)")
+    sim.add_argument("--write-config", type=Path, metavar="PATH", help="write a feeds TOML pointing at this simulator (use with --config PATH sync)")
 
     # query
     q = sub.add_parser(
@@ -349,7 +351,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_sim(args: argparse.Namespace) -> int:
     from rtcc_desktop.sim import run_forever
 
-    run_forever(port=args.port, seed=args.seed, rate=args.rate, announce=_out)
+    if args.port < 0 or args.port > 65535 or args.rate <= 0 or args.history < 0:
+        raise CliError("--port must be 0..65535, --rate positive and --history at least 0")
+    try:
+        run_forever(port=args.port, seed=args.seed, rate=args.rate, announce=_out, history=args.history, write_config=args.write_config)
+    except OSError as exc:
+        raise CliError(f"cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}") from exc
     return 0
 
 

@@ -12,6 +12,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from rtcc_desktop.model.geo import BBox
@@ -345,12 +346,21 @@ def run_forever(
     history: int = 500,
     token: str | None = None,
     until: threading.Event | None = None,
+    write_config: Path | None = None,
 ) -> None:
-    """Serve the simulator until Ctrl+C (or ``until`` is set); what ``rtcc-desktop sim`` runs."""
+    """Serve the simulator until Ctrl+C (or ``until`` is set); what ``rtcc-desktop sim`` runs.
+
+    ``write_config`` saves a feeds TOML pointing at this server, so
+    ``rtcc-desktop --config PATH sync`` can be tried against it at once.
+    """
     sim = Simulator(port=port, seed=seed, rate_per_min=rate, history=history, token=token)
     base = sim.start()
+    if write_config is not None:
+        write_config.parent.mkdir(parents=True, exist_ok=True)
+        write_config.write_text(sim.feeds_toml(), encoding="utf-8")
     lines = [
         f"RTCC simulator on {base} (seed {seed}, {rate:g} events/min). Ctrl+C stops it.",
+        *([f"  feeds config written to {write_config}"] if write_config is not None else []),
         f"  CAD (SODA)  {base}/resource/cad.json",
         f"  gunshots    {base}/gunshots.geojson",
         f"  ALPR        {base}/alpr.json",
