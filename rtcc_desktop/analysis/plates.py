@@ -1,0 +1,340 @@
+"""Plate search that forgives what ALPR cameras get wrong.
+
+Cameras misread characters that look alike (0/O/D/Q, 1/I/L, 2/Z, 5/S, 8/B,
+6/G), so an analyst looking for ``ABC123`` also wants ``A8C123``. A pattern
+(``*`` any run, ``?`` one character) is turned into ONE SQL GLOB with
+character classes, plus a small set of index ranges over the literal prefix,
+so a search over millions of reads touches only the index entries that can
+match. Ranking (exact first, then fewest substituted characters, then newest)
+is done on the distinct matching plates, and only the page asked for is read.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any, Final, Iterable
+
+from rtcc_desktop.analysis.near import require_reason
+from rtcc_desktop.analysis.tables import reading
+from rtcc_desktop.model.validate import normalise_plate
+
+#: Characters ALPR engines confuse with each other.
+CONFUSION_CLASSES: Final[tuple[str, ...]] = ("0ODQ", "1IL", "2Z", "5S", "8B", "6G")
+
+_CLASS_OF: Final[dict[str, str]] = {c: cls for cls in CONFUSION_CLASSES for c in cls}
+#: One representative per class: two plates are "similar" when their canonical forms are equal.
+_CANON: Final[dict[int, str]] = {ord(c): cls[0] for cls in CONFUSION_CLASSES for c in cls}
+
+#: Characters a ``?`` is expanded to when building index ranges (the rest of
+#: the code space is still covered by "gap" ranges, so nothing is missed).
+_ALNUM: Final[str] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_GAPS: Final[tuple[tuple[str, str | None], ...]] = (("", "0"), (":", "A"), ("[", None))
+
+#: Most index ranges one search is split into (beyond this the prefix is cut short).
+MAX_RANGES: Final[int] = 64
+#: Prefix characters worth expanding: four already leave a few reads per range.
+MAX_DEPTH: Final[int] = 4
+#: Most distinct plates one similar search may rank; broader patterns are refused.
+MAX_PLATES: Final[int] = 20_000
+MAX_PATTERN: Final[int] = 32
+
+
+class PatternError(ValueError):
+    """A plate pattern that cannot be searched; the message says why and what to do."""
+
+
+def confusion_class(ch: str) -> str:
+    """Every character ``ch`` may be misread as (including itself)."""
+    return _CLASS_OF.get(ch, ch)
+
+
+def canonical_plate(plate: str) -> str:
+    """The plate with each confusable character replaced by its class representative."""
+    return plate.translate(_CANON)
+
+
+def normalise_pattern(pattern: str) -> str:
+    """Upper-case, without spaces/dashes/dots; ``**`` collapsed; refuse empty or silly input."""
+    if pattern is None:
+        raise PatternError("a plate pattern is required")
+    p = normalise_plate(pattern)
+    while "**" in p:
+        p = p.replace("**", "*")
+    if not p:
+        raise PatternError("the plate pattern is empty; give characters with * or ? as wildcards")
+    if len(p) > MAX_PATTERN:
+        raise PatternError(f"the plate pattern is longer than {MAX_PATTERN} characters")
+    if not p.strip("*?"):
+        raise PatternError("the plate pattern has no characters, only wildcards; give at least one character")
+    return p
+
+
+def _glob_char(c: str) -> str:
+    # Only '[' is special for GLOB among characters a user can mean literally
+    # ('*' and '?' are our wildcards too, so they never reach here).
+    return "[[]" if c == "[" else c
+
+
+def to_glob(pattern: str, similar: bool) -> str:
+    """The SQL GLOB for a normalised pattern; confusable characters become ``[..]`` classes."""
+    out = []
+    for c in pattern:
+        if c in "*?":
+            out.append(c)
+        elif similar and c in _CLASS_OF:
+            out.append("[" + _CLASS_OF[c] + "]")
+        else:
+            out.append(_glob_char(c))
+    return "".join(out)
+
+
+def _successor(prefix: str) -> str:
+    """The smallest string greater than every string that starts with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def prefix_ranges(
+    pattern: str, similar: bool, max_ranges: int = MAX_RANGES, max_depth: int = MAX_DEPTH
+) -> list[tuple[str, str | None]]:
+    """Half-open ``[lo, hi)`` ranges of plate text that together hold every match.
+
+    The literal start of the pattern is expanded (each confusable character
+    into its class, each ``?`` into 0-9A-Z plus the gaps between them) while
+    the number of ranges stays within ``max_ranges`` and the prefix within
+    ``max_depth`` characters. An empty list means the
+    pattern starts with ``*``: no range can help and the whole index is read.
+    """
+    prefixes = [""]
+    closed: list[tuple[str, str | None]] = []
+    for c in pattern[:max_depth]:
+        if c == "*":
+            break
+        if c == "?":
+            alts = _ALNUM
+            if len(prefixes) * (len(alts) + len(_GAPS)) + len(closed) > max_ranges:
+                break
+            for p in prefixes:
+                for lo, hi in _GAPS:
+                    closed.append((p + lo, p + hi if hi is not None else (_successor(p) if p else None)))
+        else:
+            alts = confusion_class(c) if similar else c
+            if len(prefixes) * len(alts) + len(closed) > max_ranges:
+                break
+        prefixes = [p + a for p in prefixes for a in alts]
+    if prefixes == [""]:
+        return []
+    return [(p, _successor(p)) for p in prefixes] + closed
+
+
+def substitutions(plate: str, pattern: str, similar: bool = True) -> int | None:
+    """Fewest confusable-character substitutions that make ``plate`` match ``pattern``.
+
+    0 is an exact (wildcard) match; None means no match at all. A small
+    dynamic programme, because ``*`` can align the plate in several ways.
+    """
+    n, m = len(pattern), len(plate)
+    inf = 1 << 30
+    # prev[j]: best cost matching pattern[:i] against plate[:j]
+    prev = [inf] * (m + 1)
+    prev[0] = 0
+    for i in range(1, n + 1):
+        t = pattern[i - 1]
+        cur = [inf] * (m + 1)
+        if t == "*":
+            best = inf
+            for j in range(m + 1):
+                best = min(best, prev[j])
+                cur[j] = best
+        else:
+            for j in range(1, m + 1):
+                if prev[j - 1] >= inf:
+                    continue
+                ch = plate[j - 1]
+                if t == "?" or ch == t:
+                    cost = 0
+                elif similar and ch in _CLASS_OF and _CLASS_OF[ch] == _CLASS_OF.get(t):
+                    cost = 1
+                else:
+                    continue
+                cur[j] = min(cur[j], prev[j - 1] + cost)
+        prev = cur
+    return None if prev[m] >= inf else prev[m]
+
+
+def match_score(subs: int, pattern: str) -> float:
+    """1.0 for an exact match, lower for each substituted character (never below 0)."""
+    literal = sum(1 for c in pattern if c not in "*?") or 1
+    return round(max(0.0, 1.0 - subs / literal), 3)
+
+
+# --------------------------------------------------------------------------- SQL
+
+
+@dataclass(frozen=True)
+class PlateQuery:
+    """The SQL pieces for one pattern: a GLOB and the index ranges around it."""
+
+    pattern: str
+    glob: str
+    ranges: tuple[tuple[str, str | None], ...]
+
+
+def plan(pattern: str, similar: bool = True) -> PlateQuery:
+    """Normalise ``pattern`` and build its GLOB and index ranges."""
+    p = normalise_pattern(pattern)
+    return PlateQuery(p, to_glob(p, similar), tuple(prefix_ranges(p, similar)))
+
+
+def matching_plates(conn: sqlite3.Connection, q: PlateQuery, state: str | None = None, cap: int = MAX_PLATES) -> list[str]:
+    """Distinct plates in ``plate_reads`` matching the query's GLOB, read through the plate index.
+
+    Each range is its own index seek (a UNION of small scans); a pattern that
+    starts with ``*`` reads the whole plate index, which is still only plate
+    text. Raises :class:`PatternError` when more than ``cap`` plates match.
+    """
+    where_state = " AND state = ?" if state else ""
+    parts: list[str] = []
+    args: list[Any] = []
+    for lo, hi in q.ranges or ((None, None),):
+        bounds = []
+        if lo is not None:
+            bounds.append("plate >= ?")
+            args.append(lo)
+        if hi is not None:
+            bounds.append("plate < ?")
+            args.append(hi)
+        # "+plate": without it SQLite derives its own (wider) index range from the
+        # GLOB's literal prefix and may seek with that instead of ours (measured
+        # 33 ms vs 0.06 ms per range on 5M reads)
+        parts.append(
+            "SELECT DISTINCT plate FROM plate_reads WHERE "
+            + " AND ".join([*bounds, "+plate GLOB ?" if bounds else "plate GLOB ?"])
+            + where_state
+        )
+        args.append(q.glob)
+        if state:
+            args.append(state)
+    sql = " UNION ".join(parts) + " LIMIT ?"
+    args.append(cap + 1)
+    plates = [r[0] for r in conn.execute(sql, args)]
+    if len(plates) > cap:
+        raise PatternError(
+            f"the pattern {q.pattern!r} matches more than {cap:,} different plates; "
+            "give more characters (or a state) to narrow it"
+        )
+    return plates
+
+
+def ranked_plates(plates: Iterable[str], pattern: str, similar: bool = True) -> list[tuple[str, int]]:
+    """``(plate, substitutions)`` for each plate that matches, fewest substitutions first."""
+    out = []
+    for p in plates:
+        s = substitutions(p, pattern, similar)
+        if s is not None:
+            out.append((p, s))
+    out.sort(key=lambda ps: (ps[1], ps[0]))
+    return out
+
+
+def read_page(
+    conn: sqlite3.Connection,
+    ranked: list[tuple[str, int]],
+    state: str | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    """The reads of the ranked plates, one page, best first, each with ``substitutions``.
+
+    The ranked plates travel as one JSON parameter (no variable limit), and each
+    is joined to its reads through the (plate, time) index.
+    """
+    if not ranked or limit <= 0:
+        return []
+    where_state = " AND r.state = ?" if state else ""
+    sql = (
+        "WITH m(plate, subs) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)) "
+        "SELECT r.*, m.subs AS substitutions FROM m JOIN plate_reads r ON r.plate = m.plate"
+        f"{where_state} ORDER BY m.subs, r.time DESC, r.id DESC LIMIT ? OFFSET ?"
+    )
+    args: list[Any] = [json.dumps(ranked)]
+    if state:
+        args.append(state.strip().upper())
+    args += [int(limit), int(offset)]
+    cur = conn.execute(sql, args)
+    names = [d[0] for d in cur.description]
+    return [{"kind": "alpr", **dict(zip(names, row))} for row in cur]
+
+
+def search(
+    conn: sqlite3.Connection,
+    pattern: str,
+    *,
+    similar: bool = True,
+    state: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    max_plates: int = MAX_PLATES,
+) -> list[dict[str, Any]]:
+    """Plate reads matching ``pattern`` on a connection, ranked; see :func:`similar_plates`."""
+    if limit < 0 or offset < 0:
+        raise ValueError(f"limit and offset must be >= 0, got limit={limit} offset={offset}")
+    q = plan(pattern, similar)
+    state = state.strip().upper() if state and state.strip() else None
+    ranked = ranked_plates(matching_plates(conn, q, state, max_plates), q.pattern, similar)
+    rows = read_page(conn, ranked, state, limit, offset)
+    for r in rows:
+        r["match"] = match_score(int(r["substitutions"]), q.pattern)
+    return rows
+
+
+def similar_plates(
+    store: Any,
+    pattern: str,
+    state: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    *,
+    similar: bool = True,
+    max_plates: int = MAX_PLATES,
+) -> list[dict[str, Any]]:
+    """Plate reads matching ``pattern`` allowing ALPR look-alike characters, best first.
+
+    Order: exact matches (``substitutions == 0``), then by the number of
+    substituted characters, then newest read. Each record also carries
+    ``match`` (1.0 exact, lower per substitution). Patterns use ``*`` and
+    ``?``. A pattern matching more than ``max_plates`` different plates raises
+    :class:`PatternError` (a ValueError) asking for more characters.
+    The caller writes the audit entry (see :func:`audited_plate_search`).
+    """
+    with reading(store) as conn:
+        return search(conn, pattern, similar=similar, state=state, limit=limit, offset=offset, max_plates=max_plates)
+
+
+def audited_plate_search(
+    store: Any,
+    pattern: str,
+    *,
+    reason: str | None,
+    actor: str,
+    similar: bool = False,
+    state: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """A plate search as the UI runs it: refused without a reason, written to the audit log.
+
+    Plain wildcard searches use ``store.plates``; "similar characters" uses
+    :func:`similar_plates`. The audit entry records who, what, why and how
+    many results, including for a search that found nothing.
+    """
+    why = require_reason(reason, "plate search")
+    if similar:
+        rows = similar_plates(store, pattern, state=state, limit=limit, offset=offset)
+    else:
+        normalise_pattern(pattern)  # same clear errors for empty / wildcard-only input
+        rows = store.plates(pattern, state=state, limit=limit, offset=offset)
+    params = {"pattern": pattern, "similar": similar, "state": state, "limit": limit, "offset": offset}
+    store.audit(actor, "query plate", {k: v for k, v in params.items() if v is not None}, why, len(rows))
+    return rows

@@ -1,0 +1,101 @@
+"""plates(): wildcard search an analyst types, and reads that have no location."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from rtcc_desktop.store import Store
+
+Rec = Callable[..., dict[str, Any]]
+
+PLATES = [
+    # plate, state, minute
+    ("ABC1234", "IL", 1),
+    ("ABC1299", "IL", 2),
+    ("ABD1234", "IN", 3),
+    ("XAB1234", "IL", 4),
+    ("ABC1234", "WI", 5),
+    ("ZZ9", "IL", 6),
+    ("AB", "IL", 7),
+]
+
+
+@pytest.fixture
+def reads(store: Store, rec: Rec) -> Store:
+    store.upsert(
+        "alpr",
+        [
+            rec("alpr", f"r{i}", plate=p, state=s, time=f"2024-05-01T10:{m:02d}:00Z", lat=41.88, lon=-87.63)
+            for i, (p, s, m) in enumerate(PLATES)
+        ],
+    )
+    return store
+
+
+def found(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(r["plate"], r["time"][-6:-1]) for r in rows]
+
+
+def test_exact_plate_newest_read_first(reads: Store) -> None:
+    assert found(reads.plates("ABC1234")) == [("ABC1234", "05:00"), ("ABC1234", "01:00")]
+
+
+def test_input_case_spaces_and_dashes_do_not_matter(reads: Store) -> None:
+    assert found(reads.plates(" abc-1234 ")) == found(reads.plates("ABC1234"))
+    assert found(reads.plates("abc 12*")) == found(reads.plates("ABC12*"))
+
+
+def test_star_matches_any_run_and_question_mark_one_character(reads: Store) -> None:
+    assert [p for p, _ in found(reads.plates("ABC*"))] == ["ABC1234", "ABC1234", "ABC1299"]
+    assert [p for p, _ in found(reads.plates("AB?1234"))] == ["ABC1234", "ABC1234", "ABD1234"]
+    assert [p for p, _ in found(reads.plates("*1234"))] == ["ABC1234", "ABC1234", "ABD1234", "XAB1234"]
+    assert [p for p, _ in found(reads.plates("*AB*"))] == ["AB", "ABC1234", "ABC1234", "ABC1299", "ABD1234", "XAB1234"]
+    assert [p for p, _ in found(reads.plates("AB*"))][0] == "AB"  # * may match nothing
+    assert found(reads.plates("??9")) == [("ZZ9", "06:00")]
+    assert reads.plates("ABC") == []  # no wildcard: exact
+
+
+def test_state_filter(reads: Store) -> None:
+    assert [(r["plate"], r["state"]) for r in reads.plates("ABC1234", state="wi")] == [("ABC1234", "WI")]
+    assert [r["plate"] for r in reads.plates("AB*", state="IN")] == ["ABD1234"]
+
+
+def test_glob_syntax_in_input_is_literal(reads: Store) -> None:
+    assert reads.plates("[A-Z]*") == []
+    assert reads.plates("AB[") == []
+
+
+def test_paging(reads: Store) -> None:
+    everything = reads.plates("*", limit=100)
+    assert len(everything) == len(PLATES)
+    assert reads.plates("*", limit=3, offset=2) == everything[2:5]
+    assert all(r["kind"] == "alpr" and isinstance(r["id"], int) for r in everything)
+
+
+def test_read_without_location_is_found_by_plate_but_not_by_place(store: Store, rec: Rec) -> None:
+    store.upsert(
+        "alpr",
+        [
+            rec("alpr", "here", plate="LOC1", time="2024-05-01T10:00:00Z", lat=41.88, lon=-87.63),
+            rec("alpr", "nowhere", plate="NOLOC1", time="2024-05-01T10:00:00Z"),
+        ],
+    )
+    assert [r["source_id"] for r in store.plates("NOLOC1")] == ["nowhere"]
+    assert store.plates("NOLOC1")[0]["lat"] is None
+    assert [r["source_id"] for r in store.near(41.88, -87.63, 50_000)] == ["here"]
+    box = (-88.0, 41.5, -87.0, 42.0)
+    assert [r["source_id"] for r in store.between(None, None, bbox=box)] == ["here"]
+    assert [r["source_id"] for r in store.between("2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z", bbox=box)] == [
+        "here"
+    ]
+    # without a box the read is in the timeline
+    assert {r["source_id"] for r in store.between("2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z")} == {
+        "here",
+        "nowhere",
+    }
+    # it gains a location later: now it is on the map
+    store.upsert("alpr", [rec("alpr", "nowhere", plate="NOLOC1", time="2024-05-01T10:00:00Z", lat=41.9, lon=-87.6)])
+    assert [r["source_id"] for r in store.near(41.9, -87.6, 10)] == ["nowhere"]
