@@ -75,7 +75,7 @@ class Store:
                 self.db.close()
 
     @contextmanager
-    def _write(self) -> Iterator[Any]:
+    def writing(self) -> Iterator[Any]:
         """One write transaction under the lock; rolled back whole on any error.
 
         ``BEGIN IMMEDIATE`` takes the file's write lock up front, so another
@@ -94,7 +94,8 @@ class Store:
                 raise
 
     @contextmanager
-    def _read(self) -> Iterator[Any]:
+    def reading(self) -> Iterator[Any]:
+        """The connection, held for reads; other packages' own tables use it too."""
         with self._lock:
             self._check_open()
             yield self.db.conn
@@ -127,7 +128,7 @@ class Store:
         reject_source = feed
         if reject_source is None and params:
             reject_source = params[0][-1]  # "source" is the last column
-        with self._write() as conn:
+        with self.writing() as conn:
             inserted, updated, top = write_records(conn, kind, params)
             rejected = write_rejects(conn, iso_now(), reject_source, kind, reject_list)
             if feed is not None and cursor is not None:
@@ -139,14 +140,14 @@ class Store:
         """Keep rows that failed validation, with the reason and the raw payload."""
         check_kind(kind)
         reject_list = list(rejects)
-        with self._write() as conn:
+        with self.writing() as conn:
             return write_rejects(conn, iso_now(), source, kind, reject_list)
 
     def rejects_list(self, kind: str | None = None, limit: int = 100, offset: int = 0) -> list[Record]:
         """Newest rejects first, ``raw`` decoded back from JSON (for the feed-health panel)."""
         limit, offset = page(limit, offset)
         where, params = ("WHERE kind = ?", [check_kind(kind)]) if kind else ("", [])
-        with self._read() as conn:
+        with self.reading() as conn:
             sql = f"SELECT * FROM rejects {where} ORDER BY id DESC LIMIT ? OFFSET ?"
             cur = conn.execute(sql, [*params, limit, offset])
             names = [d[0] for d in cur.description]
@@ -157,21 +158,21 @@ class Store:
 
     def feed_state(self, name: str) -> dict[str, Any] | None:
         """A feed's cursor and health, or None before its first sync."""
-        with self._read() as conn:
+        with self.reading() as conn:
             cur = conn.execute(f"SELECT {', '.join(FEED_FIELDS)} FROM feed_state WHERE name = ?", (name,))
             row = cur.fetchone()
         return dict(zip(FEED_FIELDS, row, strict=True)) if row else None
 
     def update_feed_health(self, name: str, **fields: Any) -> None:
         """Set some of a feed's bookkeeping fields (see ``FEED_FIELDS``); others are kept."""
-        with self._write() as conn:
+        with self.writing() as conn:
             write_feed_fields(conn, name, fields)
 
     def audit(
         self, actor: str, action: str, params: Mapping[str, Any], reason: str | None, result_count: int | None
     ) -> int:
         """Record who looked up what and why (plate searches are personal data)."""
-        with self._write() as conn:
+        with self.writing() as conn:
             cur = conn.execute(
                 "INSERT INTO audit_log (time, actor, action, params, reason, result_count) VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -188,7 +189,7 @@ class Store:
     def audit_list(self, limit: int = 100, offset: int = 0) -> list[Record]:
         """Audit entries, newest first, with ``params`` decoded."""
         limit, offset = page(limit, offset)
-        with self._read() as conn:
+        with self.reading() as conn:
             cur = conn.execute("SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset))
             names = [d[0] for d in cur.description]
             rows = [dict(zip(names, row, strict=True)) for row in cur]
@@ -213,7 +214,7 @@ class Store:
         sql = f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE time < ? LIMIT ?)"
         total = 0
         while True:
-            with self._write() as conn:
+            with self.writing() as conn:
                 n = int(conn.execute(sql, (cutoff, PURGE_CHUNK)).rowcount)
                 if n < PURGE_CHUNK:
                     conn.execute("DELETE FROM rejects WHERE kind = ? AND time < ?", (kind, cutoff))
@@ -243,7 +244,7 @@ class Store:
         """
         limit, offset = page(limit, offset)
         s, u = iso_arg(since, "since"), iso_arg(until, "until")
-        with self._read() as conn:
+        with self.reading() as conn:
             return queries.near(conn, float(lat), float(lon), float(radius_m), s, u, kinds_arg(kinds), limit, offset)
 
     def between(
@@ -263,39 +264,39 @@ class Store:
         limit, offset = page(limit, offset)
         s, u = iso_arg(since, "since"), iso_arg(until, "until")
         box = None if bbox is None else BBox.parse(tuple(bbox))
-        with self._read() as conn:
+        with self.reading() as conn:
             return queries.between(conn, s, u, kinds_arg(kinds), box, limit, offset)
 
     def plates(self, pattern: str, state: str | None = None, limit: int = 1000, offset: int = 0) -> list[Record]:
         """Plate reads matching ``pattern`` (``*`` any run, ``?`` one character; any case)."""
         limit, offset = page(limit, offset)
-        with self._read() as conn:
+        with self.reading() as conn:
             return queries.plates(conn, pattern, state, limit, offset)
 
     def text(self, words: str | list[str] | tuple[str, ...], limit: int = 1000, offset: int = 0) -> list[Record]:
         """Incidents containing all ``words`` in type, address or narrative; newest first."""
         limit, offset = page(limit, offset)
-        with self._read() as conn:
+        with self.reading() as conn:
             return queries.text(conn, words, limit, offset)
 
     def changes_since(self, kind: str, after_rowid: int, limit: int = 5000) -> list[Record]:
         """Rows added after ``after_rowid``, in id order (the UI's delta pull)."""
         check_kind(kind)
         limit, _ = page(limit)
-        with self._read() as conn:
+        with self.reading() as conn:
             return queries.changes_since(conn, kind, after_rowid, limit)
 
     def max_rowids(self) -> dict[str, int]:
-        with self._read() as conn:
+        with self.reading() as conn:
             return {kind: max_rowid(conn, kind) for kind in KINDS}
 
     def counts(self) -> dict[str, int]:
-        with self._read() as conn:
+        with self.reading() as conn:
             return {kind: int(conn.execute(f"SELECT count(*) FROM {TABLES[kind]}").fetchone()[0]) for kind in KINDS}
 
     def get(self, kind: str, id: int) -> Record | None:  # noqa: A002 - the interface's name
         check_kind(kind)
-        with self._read() as conn:
+        with self.reading() as conn:
             return queries.get(conn, kind, id)
 
 
