@@ -136,6 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
     tx.add_argument("words", nargs="+")
     _add_common_query(tx, reason_required=False)
 
+    # hotlist
+    hl = sub.add_parser("hotlist", help="plate hot lists", description="Hot lists of plates; a plate read that matches raises an alert.")
+    hls = hl.add_subparsers(dest="hotlist", metavar="ACTION", required=True)
+    hli = hls.add_parser(
+        "import",
+        help="import a hot-list CSV (plate, state, reason, expiry)",
+        description="Import a CSV of plate,state,reason,expiry as list NAME; re-importing a name replaces that list. Bad rows are listed with their line numbers.",
+    )
+    hli.add_argument("file", type=Path, metavar="FILE")
+    hli.add_argument("--name", required=True, help="list name")
+    hli.add_argument("--confusion", action="store_true", help="also match characters ALPR cameras confuse (0/O/D/Q, 1/I/L, 2/Z, 5/S, 8/B, 6/G)")
+
     # feeds
     sub.add_parser("feeds", help="feed health table", description="Each configured feed: status, last success, last error, lag, rows in and rejected.")
 
@@ -328,23 +340,53 @@ def cmd_sync(args: argparse.Namespace) -> int:
         raise CliError(f"no feed named {args.feed!r} in the config; feeds: {', '.join(f.name for f in config.feeds) or '(none)'}")
     if not feeds:
         raise CliError(f"no feeds configured in {args.config or paths.default_config()}; see README 'Configuring feeds', or try --demo")
+    from rtcc_desktop.analysis.alerts import AlertEngine
+
     db = _db_path(args)
-    engine = SyncEngine(db, config, only=[f.name for f in feeds])
-    if args.once:
-        reports = engine.run_once()
-        bad = 0
-        for rep in reports:
-            _out(rep.summary())
-            bad += 0 if rep.ok else 1
-        return 1 if bad == len(reports) else 0
-    _out(f"syncing {len(feeds)} feed(s) into {db}; Ctrl+C to stop")
-    engine.start()
+    # Alerts are raised here too, so a console-less sync service never misses a hot-list hit.
+    alert_store = _open_store(args)
+    alerts = AlertEngine(alert_store)
+    alerts.subscribe(lambda new: [_out(f"ALERT {a.get('record')}: {a.get('summary')}") for a in new])
+    engine = SyncEngine(db, config, only=[f.name for f in feeds], on_change=alerts.notify)
     try:
-        engine.wait()
-    except KeyboardInterrupt:
-        _out("stopping")
+        if args.once:
+            reports = engine.run_once()
+            alerts.process()
+            bad = 0
+            for rep in reports:
+                _out(rep.summary())
+                bad += 0 if rep.ok else 1
+            return 1 if bad == len(reports) else 0
+        _out(f"syncing {len(feeds)} feed(s) into {db}; Ctrl+C to stop")
+        alerts.start()
+        engine.start()
+        try:
+            engine.wait()
+        except KeyboardInterrupt:
+            _out("stopping")
+        finally:
+            engine.stop()
+            alerts.stop()
+        return 0
     finally:
-        engine.stop()
+        alert_store.close()
+
+
+def cmd_hotlist(args: argparse.Namespace) -> int:
+    from rtcc_desktop.analysis.hotlist import HotlistError, import_hotlist
+
+    store = _open_store(args)
+    try:
+        report = import_hotlist(store, args.file, args.name, confusion=args.confusion)
+    except HotlistError as exc:
+        raise CliError(f"{args.file}: {exc}") from exc
+    finally:
+        store.close()
+    _out(report.summary())
+    for bad in report.bad_rows[:20]:
+        _out(f"  {bad}")
+    if len(report.bad_rows) > 20:
+        _out(f"  ... and {len(report.bad_rows) - 20} more")
     return 0
 
 
@@ -500,6 +542,7 @@ COMMANDS = {
     "sim": cmd_sim,
     "query": cmd_query,
     "feeds": cmd_feeds,
+    "hotlist": cmd_hotlist,
     "audit": cmd_audit,
     "self-test": cmd_self_test,
     None: cmd_gui,

@@ -104,3 +104,35 @@ def test_gzip_csv_is_read_transparently(tmp_path, capsys):
 def test_bad_map_argument_names_the_field(tmp_path, capsys):
     code, _, err = run(capsys, "--db", str(tmp_path / "c.sqlite"), "import", "--kind", "cad", "--map", "colour=X", str(tmp_path / "f.csv"))
     assert code == 1 and "'colour' is not a cad field" in err
+
+
+def test_sim_config_sync_once_raises_hotlist_alerts_and_feeds_table(tmp_path, capsys):
+    from rtcc_desktop.sim import Simulator
+
+    with Simulator(port=0, seed=3, rate_per_min=120, history=600) as sim:
+        cfg = tmp_path / "feeds.toml"
+        cfg.write_text(sim.feeds_toml(), encoding="utf-8")
+        hot = tmp_path / "hot.csv"
+        hot.write_bytes(__import__("requests").get(sim.url("/hotlist.csv"), timeout=10).content)
+        db = str(tmp_path / "c.sqlite")
+        code, out, err = run(capsys, "--db", db, "hotlist", "import", str(hot), "--name", "demo")
+        assert code == 0, err
+        assert "imported 5 entries" in out
+        code, out, err = run(capsys, "--db", db, "--config", str(cfg), "sync", "--once")
+        assert code == 0, err
+        assert "sim-cad: ok" in out and "sim-alpr: ok" in out
+        alerts = [line for line in out.splitlines() if line.startswith("ALERT alpr:")]
+        hot_plates = {line.split(",")[0] for line in hot.read_text().splitlines()[1:]}
+        assert alerts and all(any(p in a for p in hot_plates) for a in alerts)
+        code, out, _ = run(capsys, "--db", db, "--config", str(cfg), "feeds")
+        assert code == 0
+        assert all(name in out for name in ("sim-cad", "sim-gunshots", "sim-alpr", "sim-cameras"))
+        assert "green" in out
+
+
+def test_bad_config_names_file_feed_and_field(tmp_path, capsys):
+    cfg = tmp_path / "feeds.toml"
+    cfg.write_text('[[feeds]]\nname = "cad-main"\nkind = "cad"\nformat = "soda"\nurl = "http://127.0.0.1:9/x.json"\nagency = "X"\nbbox = [10, 0, 5, 1]\n')
+    code, _, err = run(capsys, "--db", str(tmp_path / "c.sqlite"), "--config", str(cfg), "sync", "--once")
+    assert code == 1
+    assert "feeds.toml" in err and "cad-main" in err and "bbox" in err
