@@ -1,5 +1,5 @@
 ; Inno Setup 6 script for RTCC Desktop (Windows, all users).
-; Build the app first:   uv run --group build pyinstaller --noconfirm build.spec
+; Build the app first:   uv run pyinstaller --noconfirm build.spec
 ; Then:                  iscc /DAppVersion=0.1.0 resources\installer\rtcc-desktop.iss
 ; AppVersion must be the [project] version in pyproject.toml (the README shows a one-liner).
 ; The user's database and settings live in per-user AppData folders, which this
