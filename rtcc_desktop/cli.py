@@ -55,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, help="SQLite cache file (default: per-user data folder)")
     p.add_argument("--config", type=Path, help="feeds/settings TOML file (default: per-user config folder)")
     p.add_argument("--demo", action="store_true", help="run on the built-in simulator (no feeds needed)")
-    p.add_argument("--wall", action="store_true", help="open in wall-display mode")
+    p.add_argument("--wall", action="store_true", help="open in wall-display mode (full screen, kiosk lock)")
+    p.add_argument("--wall-layout", type=Path, metavar="PATH", help="wall layout TOML (default: wall.toml in the config folder, else the shipped one)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -157,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     al = aus.add_parser("list", help="list audit entries, newest first")
     al.add_argument("--limit", type=int, default=100)
     al.add_argument("--json", action="store_true")
+
+    # wall
+    wl = sub.add_parser("wall", help="wall-display layout tools", description="Check a wall layout without a display, or make the supervisor PIN hash for it.")
+    wls = wl.add_subparsers(dest="wall_action", metavar="ACTION", required=True)
+    wls.add_parser("check", help="check the wall layout (--wall-layout or the default) and the saved views and tours it names")
+    wls.add_parser("pin", help="ask for a supervisor PIN twice and print the pin_hash line for the layout's [wall.lock] table")
 
     # self-test
     st = sub.add_parser(
@@ -516,10 +523,36 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_wall(args: argparse.Namespace) -> int:
+    from rtcc_desktop.wall_layout import WallLayoutError, check_layout, hash_pin, load_wall_layout
+
+    if args.wall_action == "pin":
+        pin = getpass.getpass("Supervisor PIN: ")
+        if len(pin) < 4:
+            raise CliError("the PIN must have at least 4 characters")
+        if getpass.getpass("Again: ") != pin:
+            raise CliError("the two PINs differ; nothing was printed")
+        _out("# put this line in the [wall.lock] table of the wall layout")
+        _out(f'pin_hash = "{hash_pin(pin)}"')
+        return 0
+    try:
+        layout = load_wall_layout(args.wall_layout)
+    except WallLayoutError as exc:
+        raise CliError(str(exc)) from exc
+    problems = check_layout(layout)
+    for line in problems:
+        _out(line)
+    _out(f"{layout.source}: " + ("OK" if not problems else f"{len(problems)} problem(s)"))
+    return 1 if problems else 0
+
+
 def cmd_self_test(args: argparse.Namespace) -> int:
     from rtcc_desktop.ui.selftest import run_self_test
 
-    code, report = run_self_test(json_out=args.json, screenshot=args.screenshot, db=args.db, timeout_s=args.timeout, wall=args.wall)
+    kwargs: dict[str, Any] = {"wall": args.wall}
+    if args.wall_layout is not None:
+        kwargs["wall_layout"] = args.wall_layout
+    code, report = run_self_test(json_out=args.json, screenshot=args.screenshot, db=args.db, timeout_s=args.timeout, **kwargs)
     if args.json:
         _out(json.dumps(report, indent=2, default=str))
     else:
@@ -533,7 +566,22 @@ def cmd_gui(args: argparse.Namespace) -> int:
     from rtcc_desktop.ui.app import run_gui
 
     config = _load_config(args) if not args.demo else None
-    return run_gui(db_path=_db_path(args), config=config, demo=args.demo, wall=args.wall)
+    _first_start_note()
+    kwargs: dict[str, Any] = {}
+    if args.wall_layout is not None:
+        kwargs["wall_layout"] = args.wall_layout
+    return run_gui(db_path=_db_path(args), config=config, demo=args.demo, wall=args.wall, **kwargs)
+
+
+def _first_start_note() -> None:
+    """On the very first start, create the per-user folders and say where they are."""
+    data, conf = paths.data_dir(), paths.config_dir()
+    if data.exists() and conf.exists():
+        return
+    data.mkdir(parents=True, exist_ok=True)
+    conf.mkdir(parents=True, exist_ok=True)
+    _out(f"RTCC Desktop keeps its cache database in {data}")
+    _out(f"and its settings (feeds.toml, wall.toml, views.json) in {conf}.")
 
 
 COMMANDS = {
@@ -545,6 +593,7 @@ COMMANDS = {
     "hotlist": cmd_hotlist,
     "audit": cmd_audit,
     "self-test": cmd_self_test,
+    "wall": cmd_wall,
     None: cmd_gui,
 }
 

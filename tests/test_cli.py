@@ -136,3 +136,13 @@ def test_bad_config_names_file_feed_and_field(tmp_path, capsys):
     code, _, err = run(capsys, "--db", str(tmp_path / "c.sqlite"), "--config", str(cfg), "sync", "--once")
     assert code == 1
     assert "feeds.toml" in err and "cad-main" in err and "bbox" in err
+
+
+def test_wall_check_accepts_the_shipped_layout_and_names_bad_fields(tmp_path, capsys):
+    code, out, _ = run(capsys, "wall", "check")
+    assert code == 0 and out.strip().endswith("OK")
+    bad = tmp_path / "wall.toml"
+    bad.write_text("[wall]\nscreens = 3\n")
+    code, _, err = run(capsys, "--wall-layout", str(bad), "wall", "check")
+    assert code == 1
+    assert str(bad) in err and "screens" in err
