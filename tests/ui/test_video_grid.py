@@ -178,12 +178,17 @@ def test_double_click_maximises_on_main_stream_and_back(make_grid, qtbot, realda
 
 
 def _drop(tile, mime: QMimeData) -> bool:
+    """What Qt sends when a camera is dragged over a tile and released."""
     pos = QPointF(tile.width() / 2, tile.height() / 2)
-    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    try:
+        enter = QDragEnterEvent(pos, *args)  # PySide6 >= 6.12
+    except TypeError:
+        enter = QDragEnterEvent(pos.toPoint(), *args)  # PySide6 6.11
     QApplication.sendEvent(tile, enter)
     if not enter.isAccepted():
         return False
-    drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(pos, *args)
     QApplication.sendEvent(tile, drop)
     return drop.isAccepted()
 
