@@ -149,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     hli.add_argument("--name", required=True, help="list name")
     hli.add_argument("--confusion", action="store_true", help="also match characters ALPR cameras confuse (0/O/D/Q, 1/I/L, 2/Z, 5/S, 8/B, 6/G)")
 
+    # purge
+    sub.add_parser(
+        "purge",
+        help="apply the retention policy now",
+        description="Delete records older than the [retention] days of the config (per kind) and log each purge in the audit log. A running sync also does this every hour.",
+    )
+
     # feeds
     sub.add_parser("feeds", help="feed health table", description="Each configured feed: status, last success, last error, lag, rows in and rejected.")
 
@@ -488,6 +495,23 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from rtcc_desktop.feeds.retention import apply_retention
+
+    config = _load_config(args)
+    if not config.retention:
+        _out("no [retention] policy in the config: nothing is purged (records are kept until a policy says otherwise)")
+        return 0
+    store = _open_store(args)
+    try:
+        purged = apply_retention(store, config.retention, actor=_actor())
+    finally:
+        store.close()
+    for kind, n in purged.items():
+        _out(f"{kind}: removed {n} record(s) older than {config.retention[kind]} days")
+    return 0
+
+
 def cmd_feeds(args: argparse.Namespace) -> int:
     from rtcc_desktop.feeds.health import feed_health
 
@@ -591,6 +615,7 @@ COMMANDS = {
     "query": cmd_query,
     "feeds": cmd_feeds,
     "hotlist": cmd_hotlist,
+    "purge": cmd_purge,
     "audit": cmd_audit,
     "self-test": cmd_self_test,
     "wall": cmd_wall,

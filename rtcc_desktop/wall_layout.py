@@ -409,13 +409,13 @@ class _Checker:
         s = "[wall.lock]"
         if isinstance(raw, dict) and "pin" in raw:
             raw = {k: v for k, v in raw.items() if k != "pin"}
-            self.bad(s, "pin", "a plain PIN in the file is refused; put its hash in pin_hash (rtcc-desktop wall-pin makes it)")
+            self.bad(s, "pin", "a plain PIN in the file is refused; put its hash in pin_hash (rtcc-desktop wall pin makes it)")
         t = self.table(raw, s, _LOCK_KEYS)
         pin_hash = None
         if "pin_hash" in t:
             v = t["pin_hash"]
             if not isinstance(v, str):
-                self.bad(s, "pin_hash", "must be text made by hash_pin (rtcc-desktop wall-pin)")
+                self.bad(s, "pin_hash", "must be text made by hash_pin (rtcc-desktop wall pin)")
             else:
                 try:
                     _split_hash(v.strip())

@@ -46,6 +46,7 @@ from rtcc_desktop.feeds.http import (
     fetch,
     make_session,
 )
+from rtcc_desktop.feeds.retention import RETENTION_EVERY_S, apply_retention
 from rtcc_desktop.model.timeutil import iso_now
 from rtcc_desktop.secrets import SecretError, mask_url, resolve_token
 from rtcc_desktop.store import open_store
@@ -502,7 +503,21 @@ class SyncEngine:
             t = threading.Thread(target=self._worker, args=(store, feed), name=f"rtcc-sync-{feed.name}", daemon=True)
             self._threads.append(t)
             t.start()
+        if self.config.retention:
+            t = threading.Thread(target=self._retention_worker, args=(store,), name="rtcc-sync-retention", daemon=True)
+            self._threads.append(t)
+            t.start()
         return self
+
+    def _retention_worker(self, store: Any) -> None:
+        """Apply the retention policy at start and then every hour until stopped."""
+        while not self._stop.is_set():
+            try:
+                apply_retention(store, self.config.retention)
+            except Exception:  # a failed purge is logged and tried again; syncing goes on
+                log.exception("retention purge failed")
+            if self._stop.wait(RETENTION_EVERY_S):
+                return
 
     def stop(self, timeout: float = 15.0) -> None:
         """Ask every worker to stop, wait for them, then release the session and store."""
