@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     spin(int(args.seconds * 1000))
     # Pick the newest high-priority incident and select it, as an analyst would from the popup.
     ref = js_eval(w.map_view, "(function () { var best = null, t = -1; Object.keys(RTCC._recs()).forEach(function (r) {"
-                              " var d = RTCC._recs()[r].d; if (d.k === 'cad' && d.cls === 'p1' && d.t > t) { best = r; t = d.t; } });"
+                              " var d = RTCC._recs()[r]; if (d.k === 'cad' && d.cls === 'p1' && d.t > t) { best = r; t = d.t; } });"
                               " return best; })()")
     if ref:
         w.bus.select(ref)

@@ -181,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true", help="print the report as JSON")
     st.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG of the window")
     st.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for panels (default 90)")
+    st.add_argument("--wall", action="store_true", dest="st_wall", help="check wall mode instead of the analyst window")
+    st.add_argument("--wall-layout", type=Path, metavar="PATH", dest="st_wall_layout", help="wall layout TOML to check with --wall")
     return p
 
 
@@ -573,9 +575,10 @@ def cmd_wall(args: argparse.Namespace) -> int:
 def cmd_self_test(args: argparse.Namespace) -> int:
     from rtcc_desktop.ui.selftest import run_self_test
 
-    kwargs: dict[str, Any] = {"wall": args.wall}
-    if args.wall_layout is not None:
-        kwargs["wall_layout"] = args.wall_layout
+    kwargs: dict[str, Any] = {"wall": args.wall or args.st_wall}
+    layout = args.st_wall_layout or args.wall_layout
+    if layout is not None:
+        kwargs["wall_layout"] = layout
     code, report = run_self_test(json_out=args.json, screenshot=args.screenshot, db=args.db, timeout_s=args.timeout, **kwargs)
     if args.json:
         _out(json.dumps(report, indent=2, default=str))

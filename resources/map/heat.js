@@ -1,25 +1,35 @@
 /* RTCC heat layer: a small canvas heat map for Leaflet, written for RTCC Desktop.
  *
- * Points are binned into screen cells (so 50,000 points cost little), each
- * cell stamps a blurred brush onto an alpha canvas, and the alpha is coloured
- * through a palette. Redrawn on move/zoom end; hidden during zoom animation.
+ * Points are projected once when they are set (Web Mercator, as Leaflet's
+ * EPSG:3857) and binned into screen cells with plain arithmetic and typed
+ * arrays. Each cell stamps a blurred brush into an alpha buffer (the same
+ * "source over" sum a canvas would do, but in a Float32Array: no draw calls, no
+ * read-back), and the alpha is coloured through a palette into the canvas. The
+ * canvas has half the screen's resolution and is stretched to cover it: a heat
+ * map is all blur. 50,000 points redraw in a few milliseconds. Redrawn on
+ * move/zoom end; hidden during zoom animation.
  */
 (function () {
   'use strict';
 
+  var MAX_LAT = 85.0511287798, D2R = Math.PI / 180;
+
+  /* The brush (a blurred disc) as alpha values 0..1, drawn once with the canvas's own shadow blur. */
   function makeBrush(radius, blur) {
     var r2 = radius + blur;
     var c = document.createElement('canvas');
-    c.width = c.height = r2 * 2;
+    c.width = c.height = Math.ceil(r2 * 2);
     var ctx = c.getContext('2d');
-    ctx.shadowOffsetX = ctx.shadowOffsetY = r2 * 2;
+    ctx.shadowOffsetX = ctx.shadowOffsetY = c.width;
     ctx.shadowBlur = blur;
     ctx.shadowColor = 'black';
     ctx.beginPath();
-    ctx.arc(-r2, -r2, radius, 0, Math.PI * 2, true);
+    ctx.arc(r2 - c.width, r2 - c.width, radius, 0, Math.PI * 2, true);
     ctx.closePath();
     ctx.fill();
-    return c;
+    var data = ctx.getImageData(0, 0, c.width, c.height).data, alpha = new Float32Array(c.width * c.height);
+    for (var i = 0; i < alpha.length; i++) { alpha[i] = data[i * 4 + 3] / 255; }
+    return { size: c.width, alpha: alpha };
   }
 
   function makePalette(stops) {
@@ -36,19 +46,36 @@
   L.RtccHeat = L.Layer.extend({
     options: {
       radius: 18, blur: 14, minOpacity: 0.08, maxWeight: null,
+      /* canvas pixels per screen pixel */
+      resolution: 0.5,
       gradient: { 0.3: '#2b83ba', 0.5: '#abdda4', 0.7: '#ffffbf', 0.85: '#fdae61', 1.0: '#d7191c' }
     },
 
     initialize: function (points, options) {
       L.setOptions(this, options);
-      this._points = points || [];
-      this._brush = makeBrush(this.options.radius, this.options.blur);
+      var q = this.options.resolution;
+      this._xyw = new Float64Array(0);
+      this._brush = makeBrush(this.options.radius * q, this.options.blur * q);
       this._palette = makePalette(this.options.gradient);
       this._frame = null;
+      if (points && points.length) { this.setPoints(points); }
     },
 
-    setPoints: function (points) { this._points = points; return this.redraw(); },
-    count: function () { return this._points.length; },
+    /* [[lat, lon, weight?], ...] */
+    setPoints: function (points) {
+      var xyw = new Float64Array(points.length * 3), i, p, s;
+      for (i = 0; i < points.length; i++) {
+        p = points[i];
+        s = Math.sin(Math.max(Math.min(MAX_LAT, p[0]), -MAX_LAT) * D2R);
+        xyw[i * 3] = p[1] / 360 + 0.5;
+        xyw[i * 3 + 1] = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
+        xyw[i * 3 + 2] = p[2] === undefined ? 1 : p[2];
+      }
+      return this.setProjected(xyw);
+    },
+    /* Already projected: x, y in [0, 1) (Web Mercator) and a weight, three numbers a point. */
+    setProjected: function (xyw) { this._xyw = xyw; return this.redraw(); },
+    count: function () { return this._xyw.length / 3; },
 
     redraw: function () {
       if (this._map && !this._frame) {
@@ -74,50 +101,73 @@
     },
 
     _reset: function () {
-      var size = this._map.getSize();
-      this._canvas.width = size.x;
-      this._canvas.height = size.y;
+      this._fit(this._map.getSize());
       this.redraw();
+    },
+
+    _fit: function (size) {
+      var q = this.options.resolution, w = Math.ceil(size.x * q), h = Math.ceil(size.y * q);
+      if (this._canvas.width !== w || this._canvas.height !== h) {
+        this._canvas.width = w; this._canvas.height = h;
+      }
+      this._canvas.style.width = size.x + 'px';
+      this._canvas.style.height = size.y + 'px';
     },
 
     _draw: function () {
       this._frame = null;
       var map = this._map;
       if (!map) { return; }
-      var size = map.getSize();
-      if (this._canvas.width !== size.x || this._canvas.height !== size.y) {
-        this._canvas.width = size.x; this._canvas.height = size.y;
-      }
+      var size = map.getSize(), q = this.options.resolution;
+      this._fit(size);
       L.DomUtil.setPosition(this._canvas, map.containerPointToLayerPoint([0, 0]));
+      var W = this._canvas.width, H = this._canvas.height;
       var ctx = this._canvas.getContext('2d');
-      ctx.clearRect(0, 0, size.x, size.y);
-      if (!this._points.length || !size.x || !size.y) { return; }
+      ctx.clearRect(0, 0, W, H);
+      var xyw = this._xyw, n = xyw.length / 3;
+      if (!n || !W || !H) { return; }
 
-      var r = this.options.radius + this.options.blur;
+      var r = (this.options.radius + this.options.blur) * q;
       var cell = Math.max(2, Math.floor(this.options.radius / 2));
-      var bounds = map.getBounds().pad(0.25);
-      var grid = {}, cells = [], maxW = 0, i, p, cp, key, c;
-      for (i = 0; i < this._points.length; i++) {
-        p = this._points[i];
-        if (!bounds.contains([p[0], p[1]])) { continue; }
-        cp = map.latLngToContainerPoint([p[0], p[1]]);
-        key = Math.floor(cp.x / cell) + ':' + Math.floor(cp.y / cell);
-        c = grid[key];
-        if (!c) { c = grid[key] = [cp.x, cp.y, 0]; cells.push(c); }
-        c[2] += (p[2] === undefined ? 1 : p[2]);
-        if (c[2] > maxW) { maxW = c[2]; }
+      /* Screen cells over the view and a quarter of it around (points there still count towards the maximum). */
+      var padX = size.x * 0.25, padY = size.y * 0.25;
+      var rows = Math.ceil((size.y + 2 * padY) / cell) + 1, cells = (Math.ceil((size.x + 2 * padX) / cell) + 1) * rows;
+      var S = map.options.crs.scale(map.getZoom()), org = map.getPixelOrigin(), pane = map._getMapPanePos();
+      var offX = pane.x - org.x, offY = pane.y - org.y;
+      var cw = new Float64Array(cells), cx = new Float64Array(cells), cy = new Float64Array(cells), seen = new Uint8Array(cells);
+      var used = [], maxW = 0, i, x, y, k, c;
+      for (i = 0; i < n; i++) {
+        x = xyw[i * 3] * S + offX;
+        if (x < -padX || x >= size.x + padX) { continue; }
+        y = xyw[i * 3 + 1] * S + offY;
+        if (y < -padY || y >= size.y + padY) { continue; }
+        k = Math.floor((x + padX) / cell) * rows + Math.floor((y + padY) / cell);
+        if (!seen[k]) { seen[k] = 1; cx[k] = x; cy[k] = y; used.push(k); }
+        cw[k] += xyw[i * 3 + 2];
+        if (cw[k] > maxW) { maxW = cw[k]; }
       }
       var max = this.options.maxWeight || Math.max(1, maxW * 0.6);
-      for (i = 0; i < cells.length; i++) {
-        c = cells[i];
-        ctx.globalAlpha = Math.min(1, Math.max(c[2] / max, this.options.minOpacity));
-        ctx.drawImage(this._brush, c[0] - r, c[1] - r);
+      var A = new Float32Array(W * H), B = this._brush.alpha, bs = this._brush.size, minO = this.options.minOpacity;
+      var a, x0, y0, bx0, bx1, by0, by1, bx, by, row, brow, v;
+      for (i = 0; i < used.length; i++) {
+        c = used[i];
+        x0 = Math.round(cx[c] * q - r); y0 = Math.round(cy[c] * q - r);
+        bx0 = Math.max(0, -x0); bx1 = Math.min(bs, W - x0); by0 = Math.max(0, -y0); by1 = Math.min(bs, H - y0);
+        if (bx0 >= bx1 || by0 >= by1) { continue; }  /* counted above, but off the canvas */
+        a = Math.min(1, Math.max(cw[c] / max, minO));
+        for (by = by0; by < by1; by++) {
+          row = (y0 + by) * W + x0;
+          brow = by * bs;
+          for (bx = bx0; bx < bx1; bx++) {
+            v = a * B[brow + bx];
+            if (v > 0) { A[row + bx] += v * (1 - A[row + bx]); }
+          }
+        }
       }
-      ctx.globalAlpha = 1;
-      var img = ctx.getImageData(0, 0, size.x, size.y), px = img.data, pal = this._palette, j, a;
-      for (i = 0; i < px.length; i += 4) {
-        a = px[i + 3];
-        if (a) { j = a * 4; px[i] = pal[j]; px[i + 1] = pal[j + 1]; px[i + 2] = pal[j + 2]; px[i + 3] = Math.min(255, a * 1.2); }
+      var img = ctx.createImageData(W, H), px = img.data, pal = this._palette, j;
+      for (i = 0; i < A.length; i++) {
+        a = Math.round(A[i] * 255);
+        if (a) { j = a * 4; k = i * 4; px[k] = pal[j]; px[k + 1] = pal[j + 1]; px[k + 2] = pal[j + 2]; px[k + 3] = Math.min(255, a * 1.2); }
       }
       ctx.putImageData(img, 0, 0);
     }

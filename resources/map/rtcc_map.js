@@ -3,61 +3,51 @@
  * Python pushes JSON messages on bridge.push (QWebChannel); nothing here
  * ever reloads the page. Feed text is untrusted: every string from a record is
  * put on the page with textContent / createTextNode, never innerHTML.
+ *
+ * The dense layers (CAD incidents, gunshots, ALPR reads) are not Leaflet
+ * markers: each is a plain array of records, clustered per zoom level with a
+ * grid and drawn on one canvas (L.RtccCanvas below), which also draws the
+ * cameras (Leaflet polygons and circle markers) underneath. 50,000 points cost
+ * a few tens of milliseconds to add instead of seconds. Hot-list hits stay
+ * DOM markers above everything. Events arrive from Python as compact rows
+ * ([kind, id, lat, lon, time s, style]); a popup asks Python for the record's
+ * details when it opens, so feed text is only sent for what is looked at.
  */
 (function () {
   'use strict';
 
   var RTCC = window.RTCC = window.RTCC || {};
   var map = null, bridge = null, cfg = {};
-  var groups = {}, recs = {}, heat = null, selLayer = null, hlLayer = null, ctxPopup = null;
+  var groups = {}, recs = {}, heat = null, selLayer = null, hlLayer = null, ctxPopup = null, pts = null;
   var counts = { cad: 0, gunshot: 0, alpr: 0, hotlist: 0, camera: 0, cones: 0 };
   var heatKinds = { cad: true, gunshot: true };
   RTCC.ready = false;
   RTCC.errors = [];
 
-  /* markercluster marks every ancestor "bounds dirty" on each add, then recomputes those
-   * clusters from all their children: a 1,000-record delta into 50,000 markers costs a pass
-   * over nearly everything. For a marker added to a cluster whose bounds are up to date we
-   * update the bounds and weighted centre in place instead (same result, O(levels)).
-   * Removals and new clusters keep the original dirty marking, so "dirty => ancestors
-   * dirty" still holds and the group's final recalculation finds them. */
-  if (L.MarkerCluster && !L.MarkerCluster.prototype._rtccIncremental) {
-    var addChild = L.MarkerCluster.prototype._addChild;
-    L.MarkerCluster.prototype._addChild = function (child, fromChild) {
-      var n = this._childCount, w = this._wLatLng, ll = child._latlng;
-      if (this._boundsNeedUpdate === false && n > 0 && w && ll && !(child instanceof L.MarkerCluster)) {
-        addChild.call(this, child, fromChild);
-        this._bounds.extend(ll);
-        this._latlng = this._wLatLng = new L.LatLng((w.lat * n + ll.lat) / (n + 1), (w.lng * n + ll.lng) / (n + 1));
-        this._boundsNeedUpdate = false;
-        return;
-      }
-      addChild.call(this, child, fromChild);
-    };
-    L.MarkerCluster.prototype._rtccIncremental = true;
-  }
-  /* For tests: do the incremental bounds agree with a full recalculation? Returns the largest error. */
-  RTCC.checkClusterBounds = function () {
-    var worst = 0;
-    Object.keys(groups).forEach(function (g) {
-      var top = groups[g]._topClusterLevel;
-      if (!top) { return; }
-      var seen = [];
-      (function walk(c) { seen.push([c, c._wLatLng, c._bounds && c._bounds.isValid() ? c._bounds.toBBoxString() : null]);
-        c._childClusters.forEach(walk); }(top));
-      seen.forEach(function (s) { s[0]._boundsNeedUpdate = true; });
-      top._recalculateBounds();
-      seen.forEach(function (s) {
-        var c = s[0];
-        if (s[1] && c._wLatLng) { worst = Math.max(worst, Math.abs(s[1].lat - c._wLatLng.lat), Math.abs(s[1].lng - c._wLatLng.lng)); }
-        if (s[2] !== (c._bounds.isValid() ? c._bounds.toBBoxString() : null)) { worst = Math.max(worst, 1); }
-      });
-    });
-    return worst;
-  };
-
+  /* Row kind codes, as map_payload.ROW_KINDS. */
+  var ROW_KINDS = ['cad', 'gunshot', 'alpr'];
+  var KIND_LABELS = { cad: 'CAD incident', gunshot: 'Gunshot detection', alpr: 'ALPR read', camera: 'Camera' };
   var PRIORITY_COLOURS = { p1: '#ff3b30', p2: '#ff9500', p3: '#ffd60a', p4: '#34c759', p0: '#8e8e93' };
   var CAMERA_COLOURS = { public: '#3fa7ff', private: '#c77dff' };
+  /* Point styles (as Leaflet circle markers had them): radius, stroke colour and width, fill colour and opacity. */
+  var POINT_STYLES = {
+    cad: {}, gunshot: { r: 7, stroke: '#fff', w: 2, fill: '#ff2d55', fo: 0.95 },
+    alpr: { r: 4, stroke: '#0b3d91', w: 1, fill: '#5ac8fa', fo: 0.85 }
+  };
+  Object.keys(PRIORITY_COLOURS).forEach(function (cls) {
+    POINT_STYLES.cad[cls] = { r: cls === 'p1' ? 7 : 6, stroke: '#111', w: 1, fill: PRIORITY_COLOURS[cls], fo: 0.9 };
+  });
+  /* Clusters: the grid radius in px (markercluster's maxClusterRadius) and the look of the icons they had. */
+  var CLUSTER = {
+    cad: { radius: 50, fill: 'rgba(255, 149, 0, 0.88)', text: '#111' },
+    gunshot: { radius: 40, fill: 'rgba(255, 45, 85, 0.9)', text: '#fff' },
+    alpr: { radius: 60, fill: 'rgba(90, 200, 250, 0.85)', text: '#111' }
+  };
+  /* No clusters from this zoom on (streets are readable; points are few per screen). */
+  var NO_CLUSTER_ZOOM = 17;
+  /* Singles first (ALPR under CAD under gunshots), then clusters in the same order. */
+  var DRAW_ORDER = ['alpr', 'cad', 'gunshot'];
+  var CLUSTER_FONT = '600 12px "Segoe UI", "Noto Sans", "DejaVu Sans", sans-serif';
 
   var timeFormat = null;
   function setTimeZone(tz) {
@@ -85,26 +75,6 @@
     return e;
   }
 
-  function clusterIcon(kind) {
-    return function (cluster) {
-      var n = cluster.getChildCount();
-      var size = n < 10 ? 30 : (n < 100 ? 36 : (n < 1000 ? 42 : 48));
-      var div = el('div');
-      div.appendChild(el('span', null, n));
-      return L.divIcon({ html: div.outerHTML, className: 'marker-cluster rtcc-cluster rtcc-cluster-' + kind,
-                         iconSize: L.point(size, size) });
-    };
-  }
-
-  function makeCluster(kind, radius) {
-    return L.markerClusterGroup({
-      chunkedLoading: true, chunkInterval: 200, chunkDelay: 10,
-      maxClusterRadius: radius, showCoverageOnHover: false, spiderfyOnMaxZoom: false,
-      /* fewer cluster levels = faster adds: none above zoom 16, none below the map's minZoom */
-      disableClusteringAtZoom: 17, iconCreateFunction: clusterIcon(kind)
-    });
-  }
-
   function call(name) {
     var args = Array.prototype.slice.call(arguments, 1);
     if (bridge && typeof bridge[name] === 'function') { bridge[name].apply(bridge, args); }
@@ -114,14 +84,336 @@
     call('applied', JSON.stringify({ seq: seq, counts: RTCC.stats() }));
   }
 
+  /* ------------------------------------------------------------- records */
+  /* One record on the page. Points keep only what drawing needs; popup text (ti, f) comes with
+   * full records (cameras, tests) or is fetched from Python when a popup opens. */
+  function Rec(ref, k, g, la, lo, t) {
+    this.r = ref; this.k = k; this.g = g; this.la = la; this.lo = lo; this.t = t;
+    this.x = mercX(lo); this.y = mercY(la);  /* Web Mercator in [0, 1) */
+    this.cls = null; this.w = 1; this.st = null; this.dead = false;
+    this.m = null; this.c = null;            /* Leaflet layers (cameras, hot-list hits) */
+    this.kl = null; this.ti = null; this.f = null; this.missing = false;
+  }
+
+  /* ------------------------------------------------------------- point groups and clustering */
+  function PointGroup(kind) {
+    this.kind = kind;
+    this.radius = CLUSTER[kind].radius;
+    this.items = [];      /* records in arrival order (the order clustering sees them) */
+    this.dead = 0;        /* removed records still in items */
+    this.caches = {};     /* zoom -> clustering of items[0 .. done) */
+    this.visible = true;
+  }
+  PointGroup.prototype.add = function (rec) { this.items.push(rec); };
+  PointGroup.prototype.remove = function (rec) {
+    rec.dead = true;
+    this.dead++;
+    this.caches = {};   /* a removal changes earlier decisions: cluster again from scratch */
+  };
+  PointGroup.prototype.clear = function () { this.items = []; this.dead = 0; this.caches = {}; };
+  PointGroup.prototype.compact = function () {
+    if (!this.dead) { return; }
+    var out = [], items = this.items;
+    for (var i = 0; i < items.length; i++) { if (!items[i].dead) { out.push(items[i]); } }
+    this.items = out;
+    this.dead = 0;
+    this.caches = {};
+  };
+  PointGroup.prototype.clusterAt = function (z) {
+    this.compact();
+    var c = this.caches[z];
+    if (!c) { c = this.caches[z] = newClustering(z, this.radius); }
+    if (c.done < this.items.length) { extendClustering(c, this.items); }
+    return c;
+  };
+
+  var MAX_LAT = 85.0511287798, D2R = Math.PI / 180;
+  /* Web Mercator as Leaflet's EPSG:3857, in [0, 1): multiply by 256 * 2^zoom for pixels. */
+  function mercX(lon) { return lon / 360 + 0.5; }
+  function mercY(lat) {
+    var s = Math.sin(Math.max(Math.min(MAX_LAT, lat), -MAX_LAT) * D2R);
+    return 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
+  }
+
+  /* Greedy grid clustering, as markercluster does it at each zoom: a point joins the nearest
+   * cluster within `radius` px of the cluster's first point; failing that it pairs with the
+   * nearest lone point within `radius` into a new cluster; else it stays alone. Points are taken
+   * in arrival order, so a delta of new points continues where the last pass stopped. */
+  /* Grid cells are keyed by a hash of (column, row) that stays a small integer (fast Map keys at
+   * every zoom). Two cells may share a key: that only adds candidates, which the distance test
+   * then rejects, so the clusters are the same as with exact keys. */
+  function cellKey(gx, gy) { return (Math.imul(gx, 73856093) ^ Math.imul(gy, 19349663)) & 0x3fffffff; }
+  function newClustering(z, radius) {
+    return { z: z, r: radius, scale: 256 * Math.pow(2, z), done: 0, member: new Int32Array(1024),
+             clusters: [], cgrid: new Map(), ugrid: new Map() };
+  }
+  function extendClustering(c, items) {
+    var n = items.length, S = c.scale, R = c.r, R2 = R * R, cl = c.clusters, cgrid = c.cgrid, ugrid = c.ugrid;
+    if (c.member.length < n) {
+      var grown = new Int32Array(Math.max(n, c.member.length * 2));
+      grown.set(c.member);
+      c.member = grown;
+    }
+    var member = c.member, i, e, px, py, gx, gy, dx, dy, cell, j, best, bd, d, q, bestCell, bestAt, ue, cc, ax, ay, key;
+    for (i = c.done; i < n; i++) {
+      e = items[i];
+      px = e.x * S; py = e.y * S;
+      gx = Math.floor(px / R); gy = Math.floor(py / R);
+      best = -1; bd = R2;
+      for (dx = -1; dx <= 1; dx++) {
+        for (dy = -1; dy <= 1; dy++) {
+          cell = cgrid.get(cellKey(gx + dx, gy + dy));
+          if (!cell) { continue; }
+          for (j = 0; j < cell.length; j++) {
+            cc = cl[cell[j]];
+            d = (cc.ax - px) * (cc.ax - px) + (cc.ay - py) * (cc.ay - py);
+            if (d <= bd) { bd = d; best = cell[j]; }
+          }
+        }
+      }
+      if (best >= 0) {
+        joinCluster(cl[best], e);
+        member[i] = best;
+        continue;
+      }
+      best = -1; bd = R2; bestCell = null; bestAt = -1;
+      for (dx = -1; dx <= 1; dx++) {
+        for (dy = -1; dy <= 1; dy++) {
+          cell = ugrid.get(cellKey(gx + dx, gy + dy));
+          if (!cell) { continue; }
+          for (j = 0; j < cell.length; j++) {
+            q = cell[j];
+            ue = items[q];
+            ax = ue.x * S - px; ay = ue.y * S - py;
+            d = ax * ax + ay * ay;
+            if (d <= bd) { bd = d; best = q; bestCell = cell; bestAt = j; }
+          }
+        }
+      }
+      if (best >= 0) {
+        bestCell[bestAt] = bestCell[bestCell.length - 1];
+        bestCell.pop();
+        ue = items[best];
+        cc = { ax: ue.x * S, ay: ue.y * S, n: 0, sla: 0, slo: 0, s: 90, w: 180, nn: -90, e: -180 };
+        joinCluster(cc, ue);
+        joinCluster(cc, e);
+        member[best] = member[i] = cl.length;
+        key = cellKey(Math.floor(cc.ax / R), Math.floor(cc.ay / R));
+        cell = cgrid.get(key);
+        if (cell) { cell.push(cl.length); } else { cgrid.set(key, [cl.length]); }
+        cl.push(cc);
+      } else {
+        member[i] = -1;
+        key = cellKey(gx, gy);
+        cell = ugrid.get(key);
+        if (cell) { cell.push(i); } else { ugrid.set(key, [i]); }
+      }
+    }
+    c.done = n;
+  }
+  function joinCluster(cc, e) {
+    cc.n++; cc.sla += e.la; cc.slo += e.lo;
+    if (e.la < cc.s) { cc.s = e.la; }
+    if (e.la > cc.nn) { cc.nn = e.la; }
+    if (e.lo < cc.w) { cc.w = e.lo; }
+    if (e.lo > cc.e) { cc.e = e.lo; }
+  }
+  function clusterSize(n) { return n < 10 ? 30 : (n < 100 ? 36 : (n < 1000 ? 42 : 48)); }
+
+  var pointGroups = {};
+  ROW_KINDS.forEach(function (k) { pointGroups[k] = new PointGroup(k); });
+  var dataVersion = 0;
+
+  /* For tests: does clustering continued delta by delta give the same clusters as one pass over
+   * everything? {worst: largest difference (1 for a different structure), compared: zoom levels checked}. */
+  RTCC.checkClusterBounds = function () {
+    var worst = 0, compared = 0;
+    ROW_KINDS.forEach(function (k) {
+      var grp = pointGroups[k];
+      grp.compact();
+      Object.keys(grp.caches).forEach(function (z) {
+        var inc = grp.caches[z];
+        if (inc.done !== grp.items.length) { extendClustering(inc, grp.items); }
+        var fresh = newClustering(+z, grp.radius);
+        extendClustering(fresh, grp.items);
+        compared++;
+        if (inc.clusters.length !== fresh.clusters.length) { worst = 1; return; }
+        for (var i = 0; i < grp.items.length; i++) { if (inc.member[i] !== fresh.member[i]) { worst = 1; return; } }
+        inc.clusters.forEach(function (a, j) {
+          var b = fresh.clusters[j];
+          if (a.n !== b.n) { worst = 1; return; }
+          ['ax', 'ay', 'sla', 'slo', 's', 'w', 'nn', 'e'].forEach(function (f) { worst = Math.max(worst, Math.abs(a[f] - b[f])); });
+        });
+      });
+    });
+    return { worst: worst, compared: compared };
+  };
+
+  /* A layer-control entry for a point group: adding/removing it shows/hides the group on the canvas. */
+  var GroupLayer = L.Layer.extend({
+    initialize: function (grp) { this._grp = grp; },
+    onAdd: function () { this._grp.visible = true; dataVersion++; if (pts) { pts.redrawAll(); } },
+    onRemove: function () { this._grp.visible = false; dataVersion++; if (pts) { pts.redrawAll(); } }
+  });
+
+  /* ------------------------------------------------------------- the canvas */
+  /* Leaflet's canvas renderer (cameras are ordinary Leaflet layers on it) that also draws the
+   * point groups over them and answers clicks and hovers on points and clusters. */
+  L.RtccCanvas = L.Canvas.extend({
+    redrawAll: function () {
+      this._rtccFull = true;
+      if (this._map && !this._redrawRequest) { this._redrawRequest = L.Util.requestAnimFrame(this._redraw, this); }
+    },
+
+    _redraw: function () {
+      if (this._rtccFull) { this._redrawBounds = null; this._rtccFull = false; }
+      L.Canvas.prototype._redraw.call(this);
+      if (this.onDrawn) { this.onDrawn(); }
+    },
+
+    _draw: function () {
+      L.Canvas.prototype._draw.call(this);
+      if (!this._map || !this._bounds) { return; }
+      var T0 = performance.now();
+      this._display();
+      var T1 = performance.now();
+      var ctx = this._ctx, b = this._redrawBounds, d = this._disp, i, st, x, y, r, n;
+      ctx.save();
+      if (b) {
+        var size = b.getSize();
+        ctx.beginPath();
+        ctx.rect(b.min.x, b.min.y, size.x, size.y);
+        ctx.clip();
+      }
+      for (i = 0; i < d.sRec.length; i++) {
+        st = d.sRec[i].st;
+        ctx.beginPath();
+        ctx.arc(d.sX[i], d.sY[i], st.r, 0, Math.PI * 2, false);
+        ctx.globalAlpha = st.fo;
+        ctx.fillStyle = st.fill;
+        ctx.fill();
+        ctx.globalAlpha = 1;
+        ctx.lineWidth = st.w;
+        ctx.strokeStyle = st.stroke;
+        ctx.stroke();
+      }
+      ctx.font = CLUSTER_FONT;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      for (i = 0; i < d.cObj.length; i++) {
+        x = d.cX[i]; y = d.cY[i]; n = d.cObj[i].n; r = clusterSize(n) / 2;
+        st = CLUSTER[d.cKind[i]];
+        ctx.beginPath();                       /* the 4 px halo (box-shadow: 0 0 0 4px) */
+        ctx.arc(x, y, r + 4, 0, Math.PI * 2, false);
+        ctx.arc(x, y, r, 0, Math.PI * 2, true);
+        ctx.fillStyle = 'rgba(0, 0, 0, 0.18)';
+        ctx.fill();
+        ctx.beginPath();
+        ctx.arc(x, y, r, 0, Math.PI * 2, false);
+        ctx.fillStyle = st.fill;
+        ctx.fill();
+        ctx.fillStyle = st.text;
+        ctx.fillText(String(n), x, y + 0.5);
+      }
+      ctx.restore();
+      if (RTCC.debugTimes) { RTCC.lastDraw = { display: T1 - T0, paint: performance.now() - T1, singles: d.sRec.length, clusters: d.cObj.length }; }
+    },
+
+    /* What is on screen now: singles and clusters in layer pixels (rebuilt when the view or data change). */
+    _display: function () {
+      var m = this._map, z = m.getZoom(), org = m.getPixelOrigin(), b = this._bounds;
+      var key = z + '|' + org.x + ',' + org.y + '|' + b.min.x + ',' + b.min.y + ',' + b.max.x + ',' + b.max.y + '|' + dataVersion;
+      if (this._disp && this._dispKey === key) { return; }
+      this._dispKey = key;
+      var d = this._disp = { sRec: [], sX: [], sY: [], cObj: [], cKind: [], cX: [], cY: [] };
+      var S = 256 * Math.pow(2, z), pad = 60;
+      var x0 = b.min.x - pad, y0 = b.min.y - pad, x1 = b.max.x + pad, y1 = b.max.y + pad;
+      var cluster = z < NO_CLUSTER_ZOOM, zi = Math.round(z);
+      DRAW_ORDER.forEach(function (k) {
+        var grp = pointGroups[k];
+        if (!grp.visible) { return; }
+        var c = cluster ? grp.clusterAt(zi) : (grp.compact(), null), items = grp.items, i, e, x, y;
+        for (i = 0; i < items.length; i++) {
+          if (c && c.member[i] >= 0) { continue; }
+          e = items[i];
+          x = Math.round(e.x * S) - org.x;
+          if (x < x0 || x > x1) { continue; }
+          y = Math.round(e.y * S) - org.y;
+          if (y < y0 || y > y1) { continue; }
+          d.sRec.push(e); d.sX.push(x); d.sY.push(y);
+        }
+      });
+      if (!cluster) { return; }
+      DRAW_ORDER.forEach(function (k) {
+        var grp = pointGroups[k];
+        if (!grp.visible) { return; }
+        var cl = grp.clusterAt(zi).clusters, i, cc, x, y;
+        for (i = 0; i < cl.length; i++) {
+          cc = cl[i];
+          x = Math.round(mercX(cc.slo / cc.n) * S) - org.x;
+          if (x < x0 || x > x1) { continue; }
+          y = Math.round(mercY(cc.sla / cc.n) * S) - org.y;
+          if (y < y0 || y > y1) { continue; }
+          d.cObj.push(cc); d.cKind.push(k); d.cX.push(x); d.cY.push(y);
+        }
+      });
+    },
+
+    /* The topmost point or cluster under a layer point, or null. */
+    hitAt: function (p) {
+      var d = this._disp, i, dx, dy, r, st;
+      if (!d) { return null; }
+      for (i = d.cObj.length - 1; i >= 0; i--) {
+        dx = d.cX[i] - p.x; dy = d.cY[i] - p.y; r = clusterSize(d.cObj[i].n) / 2;
+        if (dx * dx + dy * dy <= r * r) { return { cluster: d.cObj[i], kind: d.cKind[i] }; }
+      }
+      for (i = d.sRec.length - 1; i >= 0; i--) {
+        st = d.sRec[i].st;
+        dx = d.sX[i] - p.x; dy = d.sY[i] - p.y; r = st.r + st.w / 2 + 1;
+        if (dx * dx + dy * dy <= r * r) { return { rec: d.sRec[i] }; }
+      }
+      return null;
+    },
+
+    _onClick: function (e) {
+      if (e.type === 'click' && this._map && !this._map._draggableMoved(this._map)) {
+        var hit = this.hitAt(this._map.mouseEventToLayerPoint(e));
+        if (hit) {
+          L.DomEvent.stop(e);
+          if (hit.cluster) { zoomToCluster(hit.cluster); } else { openPopupFor(hit.rec); }
+          return;
+        }
+      }
+      L.Canvas.prototype._onClick.call(this, e);
+    },
+
+    _handleMouseHover: function (e, point) {
+      if (this._mouseHoverThrottled) { return; }
+      L.Canvas.prototype._handleMouseHover.call(this, e, point);
+      if (this.hitAt(point)) {
+        L.DomUtil.addClass(this._container, 'leaflet-interactive');
+      } else if (!this._hoveredLayer) {
+        L.DomUtil.removeClass(this._container, 'leaflet-interactive');
+      }
+    }
+  });
+
+  function zoomToCluster(cc) {
+    var bounds = L.latLngBounds([cc.s, cc.w], [cc.nn, cc.e]), centre = L.latLng(cc.sla / cc.n, cc.slo / cc.n);
+    var boundsZoom = map.getBoundsZoom(bounds), zoom = map.getZoom();
+    if (boundsZoom <= zoom) { map.setView(centre, zoom + 1); } else { map.fitBounds(bounds); }
+  }
+
   /* ------------------------------------------------------------- popups */
+  var popup = null, popupRef = null;
+
   function popupFor(rec) {
-    var d = rec.d;
     var root = el('div', 'rtcc-popup');
-    root.appendChild(el('div', 'rtcc-popup-kind rtcc-kind-' + d.k, d.kl || d.k));
-    root.appendChild(el('div', 'rtcc-popup-title', d.ti || ''));
+    root.appendChild(el('div', 'rtcc-popup-kind rtcc-kind-' + rec.k, rec.kl || KIND_LABELS[rec.k] || rec.k));
+    root.appendChild(el('div', 'rtcc-popup-title', rec.ti || ''));
     var table = el('table', 'rtcc-popup-fields');
-    var rows = (d.t !== null && d.t !== undefined) ? [['Time', fmtTime(d.t)]].concat(d.f || []) : (d.f || []);
+    var rows = (rec.t !== null && rec.t !== undefined) ? [['Time', fmtTime(rec.t)]] : [];
+    rows = rows.concat(rec.f || []);
     rows.forEach(function (pair) {
       var tr = el('tr');
       tr.appendChild(el('th', null, pair[0]));
@@ -129,6 +421,9 @@
       table.appendChild(tr);
     });
     root.appendChild(table);
+    if (!rec.f) {
+      root.appendChild(el('div', 'rtcc-popup-loading', rec.missing ? 'No details: the record is no longer in the cache' : 'Loading details…'));
+    }
     var actions = el('div', 'rtcc-popup-actions');
     function button(label, fn, cls) {
       var b = el('button', 'rtcc-btn' + (cls ? ' ' + cls : ''), label);
@@ -136,153 +431,208 @@
       L.DomEvent.on(b, 'click', function (ev) { L.DomEvent.stop(ev); fn(); });
       actions.appendChild(b);
     }
-    button('Select', function () { call('select', d.r); }, 'rtcc-btn-primary');
-    if (d.k !== 'camera') {
-      button('Cameras that see this', function () { call('camerasSeeing', d.r); });
+    var ref = rec.r;
+    button('Select', function () { call('select', ref); }, 'rtcc-btn-primary');
+    if (rec.k !== 'camera') {
+      button('Cameras that see this', function () { call('camerasSeeing', ref); });
     }
-    button('What was near', function () { call('whatWasNear', d.r); });
+    button('What was near', function () { call('whatWasNear', ref); });
     root.appendChild(actions);
     return root;
   }
 
-  /* ------------------------------------------------------------- layers */
-  function styleFor(d) {
-    if (d.k === 'cad') {
-      var c = PRIORITY_COLOURS[d.cls] || PRIORITY_COLOURS.p0;
-      return { radius: d.cls === 'p1' ? 7 : 6, color: '#111', weight: 1, fillColor: c, fillOpacity: 0.9 };
-    }
-    if (d.k === 'gunshot') {
-      return { radius: 7, color: '#fff', weight: 2, fillColor: '#ff2d55', fillOpacity: 0.95 };
-    }
-    if (d.k === 'alpr') {
-      return { radius: 4, color: '#0b3d91', weight: 1, fillColor: '#5ac8fa', fillOpacity: 0.85 };
-    }
-    return { radius: 5 };
+  /* Ask Python for a record's popup text (the answer arrives as a "details" message). */
+  function askDetails(rec) {
+    if (!rec.f && !rec.missing) { call('details', rec.r); }
   }
 
+  function details(msg) {
+    var rec = recs[msg.ref], d = msg.rec;
+    if (!rec || (d && d.r !== msg.ref)) { return; }
+    if (d) {
+      rec.kl = typeof d.kl === 'string' ? d.kl : null;
+      rec.ti = typeof d.ti === 'string' ? d.ti : '';
+      rec.f = Array.isArray(d.f) ? d.f.filter(function (p) { return Array.isArray(p) && p.length === 2; }) : [];
+    } else {
+      rec.missing = true;  /* the store no longer has it (retention) */
+    }
+    if (popup && popupRef === msg.ref && popup.isOpen()) { popup.setContent(popupFor(rec)); }
+  }
+
+  /* Open a record's popup on the map itself, wherever it is drawn (alone or inside a cluster). */
+  function openPopupFor(rec, latlng) {
+    var offset = rec.g === 'hotlist' ? L.point(0, -12) : L.point(0, -4);
+    popup = L.popup({ maxWidth: 360, offset: offset }).setLatLng(latlng || [rec.la, rec.lo]).setContent(popupFor(rec));
+    popupRef = rec.r;
+    popup.openOn(map);
+    askDetails(rec);
+  }
+
+  /* Clicks on Leaflet layers (cameras, hot-list hits) of a group open that record's popup. */
+  function popupOnClick(group) {
+    group.on('click', function (e) {
+      var layer = e.propagatedFrom || e.layer, rec = layer && recs[layer._rtccRef];
+      if (!rec) { return; }
+      L.DomEvent.stop(e);
+      openPopupFor(rec, layer.getLatLng ? layer.getLatLng() : e.latlng);
+    });
+  }
+
+  /* ------------------------------------------------------------- layers */
   function cameraStyles(d) {
     var colour = CAMERA_COLOURS[d.own] || CAMERA_COLOURS.public;
     var live = d.acc === 'live';
     return {
-      cone: { color: colour, weight: live ? 1.5 : 1, opacity: live ? 0.9 : 0.7, dashArray: live ? null : '4 4',
+      cone: { renderer: pts, color: colour, weight: live ? 1.5 : 1, opacity: live ? 0.9 : 0.7, dashArray: live ? null : '4 4',
               fillColor: colour, fillOpacity: live ? 0.22 : 0.07, className: 'rtcc-cone' },
-      dot: { radius: 5, color: colour, weight: 2, fillColor: live ? colour : '#1c1f24', fillOpacity: 1 }
+      dot: { renderer: pts, radius: 5, color: colour, weight: 2, fillColor: live ? colour : '#1c1f24', fillOpacity: 1 }
     };
   }
 
-  function hotIcon() {
-    return L.divIcon({ className: 'rtcc-hot-icon', html: '<div class="rtcc-hot-diamond"></div><div class="rtcc-hot-label">HOT</div>',
-                       iconSize: L.point(28, 28), iconAnchor: L.point(14, 14), popupAnchor: L.point(0, -12) });
-  }
-
-  function groupOf(d) {
-    if (d.k === 'alpr' && d.hot) { return 'hotlist'; }
-    return d.k;
+  var hotIcon = null;
+  function hotMarker(rec) {
+    hotIcon = hotIcon || L.divIcon({ className: 'rtcc-hot-icon', html: '<div class="rtcc-hot-diamond"></div><div class="rtcc-hot-label">HOT</div>',
+                                     iconSize: L.point(28, 28), iconAnchor: L.point(14, 14), popupAnchor: L.point(0, -12) });
+    var m = L.marker([rec.la, rec.lo], { icon: hotIcon, zIndexOffset: 1000, keyboard: false });
+    m._rtccRef = rec.r;
+    return m;
   }
 
   function removeRec(ref) {
     var rec = recs[ref];
     if (!rec) { return; }
-    var g = groups[rec.g];
-    if (rec.m) { g.removeLayer(rec.m); }
-    if (rec.c) { g.removeLayer(rec.c); counts.cones--; }
+    if (pointGroups[rec.g]) {
+      pointGroups[rec.g].remove(rec);
+    } else {
+      if (rec.m) { groups[rec.g].removeLayer(rec.m); }
+      if (rec.c) { groups[rec.g].removeLayer(rec.c); counts.cones--; }
+    }
     counts[rec.g]--;
     delete recs[ref];
   }
 
-  function buildRec(d) {
-    var rec = { d: d, g: groupOf(d), t: d.t };
-    var open = function () { return popupFor(rec); };
-    if (d.k === 'camera') {
-      var st = cameraStyles(d);
-      if (d.cone && d.cone.length > 2) {
-        rec.c = L.polygon(d.cone, st.cone).bindPopup(open, { maxWidth: 360 });
-      }
-      rec.m = L.circleMarker([d.la, d.lo], st.dot).bindPopup(open, { maxWidth: 360 });
-    } else if (rec.g === 'hotlist') {
-      rec.m = L.marker([d.la, d.lo], { icon: hotIcon(), zIndexOffset: 1000, keyboard: false }).bindPopup(open, { maxWidth: 360 });
+  /* A point record: into its group (or, for a hot-list hit, a marker of its own). */
+  function addPoint(rec) {
+    if (recs[rec.r]) { removeRec(rec.r); }
+    recs[rec.r] = rec;
+    counts[rec.g]++;
+    if (rec.g === 'hotlist') {
+      rec.m = hotMarker(rec);
+      groups.hotlist.addLayer(rec.m);
     } else {
-      rec.m = L.circleMarker([d.la, d.lo], styleFor(d)).bindPopup(open, { maxWidth: 360 });
+      rec.st = rec.k === 'cad' ? POINT_STYLES.cad[rec.cls] || POINT_STYLES.cad.p0 : POINT_STYLES[rec.k];
+      pointGroups[rec.g].add(rec);
     }
-    rec.m._rtccRef = d.r;
-    return rec;
   }
 
-  function applyDelta(msg, done) {
-    var T0 = performance.now();
-    var byGroup = {};
-    var list = msg.records || [];
+  /* Compact rows: [kind code, id, lat, lon, epoch s or null, style] (style: CAD priority 0-4, ALPR 1 = hot-list hit). */
+  function addRows(rows) {
+    for (var i = 0; i < rows.length; i++) {
+      var row = rows[i], k = ROW_KINDS[row[0]], la = row[2], lo = row[3];
+      if (!k || typeof la !== 'number' || typeof lo !== 'number' || typeof row[1] !== 'number') { continue; }
+      var hot = k === 'alpr' && row[5] === 1;
+      var rec = new Rec(k + ':' + row[1], k, hot ? 'hotlist' : k, la, lo, typeof row[4] === 'number' ? row[4] * 1000 : null);
+      if (k === 'cad') {
+        rec.cls = PRIORITY_COLOURS['p' + row[5]] ? 'p' + row[5] : 'p0';
+        rec.w = rec.cls === 'p1' ? 2 : 1;
+      }
+      if (k === 'gunshot') { rec.w = 2; }
+      addPoint(rec);
+    }
+  }
+
+  /* Full records (map_payload.to_page): cameras, and anything sent with its popup text. */
+  function addRecords(list) {
     for (var i = 0; i < list.length; i++) {
       var d = list[i];
-      if (typeof d.la !== 'number' || typeof d.lo !== 'number' || !d.r) { continue; }
-      if (recs[d.r]) { removeRec(d.r); }
-      var rec = buildRec(d);
-      recs[d.r] = rec;
-      counts[rec.g]++;
-      (byGroup[rec.g] = byGroup[rec.g] || []).push(rec.m);
-      if (rec.c) { byGroup[rec.g].push(rec.c); counts.cones++; }
-    }
-    var T1 = performance.now();
-    var waiting = 1;
-    var finish = function () {
-      waiting--;
-      if (waiting === 0) { setTimeout(function () { var T2 = performance.now(); refreshHeat(); ack(msg.seq); if (RTCC.debugTimes) { console.log('delta ' + list.length + ' build ' + (T1 - T0).toFixed(1) + ' cluster ' + (T2 - T1).toFixed(1) + ' heat+ack ' + (performance.now() - T2).toFixed(1)); } done(); }, 0); }
-    };
-    Object.keys(byGroup).forEach(function (name) {
-      var g = groups[name], arr = byGroup[name];
-      if (g.addLayers && map.hasLayer(g)) {
-        /* markercluster's chunked loading keeps the page responsive; the callback is captured per call */
-        waiting++;
-        var finished = false;
-        g.options.chunkProgress = function (processed, total) {
-          if (processed >= total && !finished) { finished = true; finish(); }
-        };
-        g.addLayers(arr, true);
-        g.options.chunkProgress = null;
-      } else if (g.addLayers) {
-        g.addLayers(arr, true);
-      } else {
-        arr.forEach(function (layer) { g.addLayer(layer); });
+      if (typeof d.la !== 'number' || typeof d.lo !== 'number' || !d.r || !KIND_LABELS[d.k]) { continue; }
+      var g = d.k === 'alpr' && d.hot ? 'hotlist' : d.k;
+      var rec = new Rec(d.r, d.k, g, d.la, d.lo, typeof d.t === 'number' ? d.t : null);
+      rec.kl = d.kl || null; rec.ti = d.ti || ''; rec.f = Array.isArray(d.f) ? d.f : [];
+      if (d.k === 'cad') { rec.cls = PRIORITY_COLOURS[d.cls] ? d.cls : 'p0'; }
+      rec.w = d.w || 1;
+      if (d.k !== 'camera') { addPoint(rec); continue; }
+      if (recs[rec.r]) { removeRec(rec.r); }
+      recs[rec.r] = rec;
+      var st = cameraStyles(d);
+      if (d.cone && d.cone.length > 2) {
+        rec.c = L.polygon(d.cone, st.cone);
+        rec.c._rtccRef = rec.r;
+        groups.camera.addLayer(rec.c);
+        counts.cones++;
       }
+      rec.m = L.circleMarker([d.la, d.lo], st.dot);
+      rec.m._rtccRef = rec.r;
+      groups.camera.addLayer(rec.m);
+      counts.camera++;
+    }
+  }
+
+  /* Redraw, then tell Python (the acknowledgement means "on screen"). If the page is hidden and
+   * draws no frames, acknowledge anyway after a moment so Python's view of the counts stays fresh. */
+  var pendingAck = null, ackTimer = null;
+  function ackAfterDraw(seq) {
+    pendingAck = seq;
+    pts.redrawAll();
+    if (!ackTimer) { ackTimer = setTimeout(flushAck, 250); }
+  }
+  function flushAck() {
+    if (ackTimer) { clearTimeout(ackTimer); ackTimer = null; }
+    if (pendingAck === null) { return; }
+    var seq = pendingAck;
+    pendingAck = null;
+    ack(seq);
+  }
+
+  function applyDeltas(batch) {
+    var T0 = performance.now(), n = 0;
+    batch.forEach(function (msg) {
+      if (Array.isArray(msg.rows)) { addRows(msg.rows); n += msg.rows.length; }
+      if (Array.isArray(msg.records)) { addRecords(msg.records); n += msg.records.length; }
     });
-    finish();
+    dataVersion++;
+    var T1 = performance.now();
+    refreshHeat();
+    ackAfterDraw(batch[batch.length - 1].seq);
+    if (RTCC.debugTimes) {
+      var drawn = pts.onDrawn;
+      pts.onDrawn = function () {
+        pts.onDrawn = drawn;
+        var ld = RTCC.lastDraw || {};
+        console.log('delta ' + n + ': add ' + (T1 - T0).toFixed(1) + ' ms, drawn ' + (performance.now() - T0).toFixed(1) +
+                    ' ms after it came (clustering + what is on screen ' + (ld.display || 0).toFixed(1) + ', paint ' +
+                    (ld.paint || 0).toFixed(1) + '; ' + ld.singles + ' points, ' + ld.clusters + ' clusters)');
+        drawn();
+      };
+    }
   }
 
   function prune(msg) {
-    var since = msg.since, until = msg.until, drop = {};
-    Object.keys(recs).forEach(function (ref) {
-      var rec = recs[ref];
-      if (rec.t === null || rec.t === undefined) { return; }
-      if ((since !== null && rec.t < since) || (until !== null && until !== undefined && rec.t > until)) {
-        (drop[rec.g] = drop[rec.g] || []).push(ref);
+    var since = msg.since, until = msg.until;
+    for (var ref in recs) {
+      var t = recs[ref].t;
+      if (t === null || t === undefined) { continue; }
+      if ((since !== null && since !== undefined && t < since) || (until !== null && until !== undefined && t > until)) {
+        removeRec(ref);
       }
-    });
-    Object.keys(drop).forEach(function (g) {
-      var layers = [];
-      drop[g].forEach(function (ref) {
-        var rec = recs[ref];
-        layers.push(rec.m);
-        counts[g]--;
-        delete recs[ref];
-      });
-      if (groups[g].removeLayers) { groups[g].removeLayers(layers); } else { layers.forEach(function (l) { groups[g].removeLayer(l); }); }
-    });
+    }
+    dataVersion++;
     refreshHeat();
-    ack(msg.seq);
+    ackAfterDraw(msg.seq);
   }
 
   function reset(msg) {
     var keep = {};
     (msg.keep || []).forEach(function (k) { keep[k] = true; });
-    Object.keys(groups).forEach(function (g) {
-      if (keep[g]) { return; }
-      groups[g].clearLayers();
-      counts[g] = 0;
-    });
-    Object.keys(recs).forEach(function (ref) { if (!keep[recs[ref].g]) { delete recs[ref]; } });
+    ROW_KINDS.forEach(function (g) { if (!keep[g]) { pointGroups[g].clear(); counts[g] = 0; } });
+    ['camera', 'hotlist'].forEach(function (g) { if (!keep[g]) { groups[g].clearLayers(); counts[g] = 0; } });
+    var kept = {};
+    for (var ref in recs) { if (keep[recs[ref].g]) { kept[ref] = recs[ref]; } }
+    recs = kept;
     if (!keep.camera) { counts.cones = 0; }
+    dataVersion++;
     refreshHeat();
-    ack(msg.seq);
+    ackAfterDraw(msg.seq);
   }
 
   var heatDirty = true;
@@ -291,12 +641,17 @@
     heatDirty = true;
     if (!heat || !map.hasLayer(heat)) { return; }  /* rebuilt when switched on */
     heatDirty = false;
-    var pts = [];
-    Object.keys(recs).forEach(function (ref) {
-      var d = recs[ref].d;
-      if (heatKinds[d.k]) { pts.push([d.la, d.lo, d.w || 1]); }
-    });
-    heat.setPoints(pts);
+    var n = 0, xyw, k, items, i, j = 0;
+    for (k in heatKinds) { n += pointGroups[k].items.length; }
+    xyw = new Float64Array(n * 3);
+    for (k in heatKinds) {
+      items = pointGroups[k].items;
+      for (i = 0; i < items.length; i++) {
+        if (items[i].dead) { continue; }
+        xyw[j++] = items[i].x; xyw[j++] = items[i].y; xyw[j++] = items[i].w;
+      }
+    }
+    heat.setProjected(xyw.subarray(0, j));
   }
 
   /* ------------------------------------------------------------- selection */
@@ -304,7 +659,7 @@
     selLayer.clearLayers();
     if (!msg.ref) { return; }
     var rec = recs[msg.ref];
-    var lat = rec ? rec.d.la : msg.lat, lon = rec ? rec.d.lo : msg.lon;
+    var lat = rec ? rec.la : msg.lat, lon = rec ? rec.lo : msg.lon;
     if (typeof lat !== 'number' || typeof lon !== 'number') { return; }
     L.circleMarker([lat, lon], { pane: 'rtccSel', renderer: RTCC._svg, radius: 16, color: '#00e5ff', weight: 3,
                                  fill: false, className: 'rtcc-sel-ring', interactive: false }).addTo(selLayer);
@@ -318,27 +673,34 @@
 
   function highlight(msg) {
     hlLayer.clearLayers();
-    var pts = [];
+    var list = [];
     (msg.points || []).forEach(function (p) {
       if (typeof p[0] !== 'number' || typeof p[1] !== 'number') { return; }
-      pts.push([p[0], p[1]]);
+      list.push([p[0], p[1]]);
       L.circleMarker([p[0], p[1]], { pane: 'rtccSel', renderer: RTCC._svg, radius: 11, color: '#ffd60a', weight: 2,
                                      dashArray: '3 3', fill: false, interactive: false }).addTo(hlLayer);
     });
     if (msg.centre && typeof msg.centre[0] === 'number') {
       L.circle(msg.centre, { pane: 'rtccSel', renderer: RTCC._svg, radius: msg.radius || 250, color: '#ffd60a',
                              weight: 1, dashArray: '6 6', fillOpacity: 0.04, interactive: false }).addTo(hlLayer);
-      pts.push(msg.centre);
+      list.push(msg.centre);
     }
-    if (msg.fit && pts.length) {
-      map.fitBounds(L.latLngBounds(pts).pad(0.3), { maxZoom: 17 });
+    if (msg.fit && list.length) {
+      map.fitBounds(L.latLngBounds(list).pad(0.3), { maxZoom: 17 });
     }
   }
 
   function fitAll() {
-    var b = L.latLngBounds([]);
-    Object.keys(recs).forEach(function (ref) { b.extend([recs[ref].d.la, recs[ref].d.lo]); });
-    if (b.isValid()) { map.fitBounds(b.pad(0.05), { maxZoom: 16 }); }
+    var s = 90, w = 180, n = -90, e = -180, any = false;
+    for (var ref in recs) {
+      var r = recs[ref];
+      any = true;
+      if (r.la < s) { s = r.la; }
+      if (r.la > n) { n = r.la; }
+      if (r.lo < w) { w = r.lo; }
+      if (r.lo > e) { e = r.lo; }
+    }
+    if (any) { map.fitBounds(L.latLngBounds([s, w], [n, e]).pad(0.05), { maxZoom: 16 }); }
   }
 
   /* Once the analyst has moved the map, automatic fitting (as data first arrives) stops. */
@@ -368,50 +730,53 @@
     });
   }
 
-  /* Messages are applied one at a time, in order: a chunked delta finishes before the next starts. */
-  var queue = [], busy = false;
+  /* Messages are applied one at a time, in order. */
+  var queue = [];
   function pump() {
-    if (busy || !queue.length) { return; }
-    /* A bulk load arrives in chunks flagged "more": wait for its last chunk, then apply it all at once. */
-    if (queue[0].op === 'delta') {
-      var complete = false;
-      for (var q = 0; q < queue.length; q++) {
-        if (queue[q].op !== 'delta' || !queue[q].more) { complete = true; break; }
+    while (queue.length) {
+      /* A bulk load arrives in chunks flagged "more": wait for its last chunk, then apply it all at once. */
+      if (queue[0].op === 'delta') {
+        var complete = false;
+        for (var q = 0; q < queue.length; q++) {
+          if (queue[q].op !== 'delta' || !queue[q].more) { complete = true; break; }
+        }
+        if (!complete) { return; }
       }
-      if (!complete) { return; }
-    }
-    var msg = queue.shift();
-    /* Consecutive deltas are applied as one: one cluster update instead of many. */
-    while (msg.op === 'delta' && queue.length && queue[0].op === 'delta') {
-      var next = queue.shift();
-      msg = { op: 'delta', seq: next.seq, more: next.more, records: msg.records.concat(next.records) };
-    }
-    busy = true;
-    var done = function () { busy = false; pump(); };
-    try {
-      switch (msg.op) {
-        case 'delta': applyDelta(msg, done); return;
-        case 'prune': prune(msg); break;
-        case 'reset': reset(msg); break;
-        case 'select': select(msg); break;
-        case 'highlight': highlight(msg); break;
-        case 'heat': setHeat(!!msg.on); break;
-        case 'layers': setLayers(msg); break;
-        case 'view': map.setView([msg.lat, msg.lon], msg.zoom); break;
-        case 'fit': if (msg.force || !userMoved) { fitAll(); } break;
-        case 'retiles': retiles(); break;
-        case 'config': if (msg.tz) { setTimeZone(msg.tz); } break;
-        default: console.error('rtcc: unknown message ' + msg.op);
+      var msg = queue.shift();
+      try {
+        switch (msg.op) {
+          case 'delta': {
+            /* Consecutive deltas are applied as one: one clustering pass and one frame instead of many. */
+            var batch = [msg];
+            while (queue.length && queue[0].op === 'delta') { batch.push(queue.shift()); }
+            applyDeltas(batch);
+            break;
+          }
+          case 'prune': prune(msg); break;
+          case 'reset': reset(msg); break;
+          case 'details': details(msg); break;
+          case 'select': select(msg); break;
+          case 'highlight': highlight(msg); break;
+          case 'heat': setHeat(!!msg.on); break;
+          case 'layers': setLayers(msg); break;
+          case 'view': map.setView([msg.lat, msg.lon], msg.zoom); break;
+          case 'fit': if (msg.force || !userMoved) { fitAll(); } break;
+          case 'retiles': retiles(); break;
+          case 'config': if (msg.tz) { setTimeZone(msg.tz); } break;
+          default: console.error('rtcc: unknown message ' + msg.op);
+        }
+      } catch (e) {
+        console.error('rtcc: ' + msg.op + ' failed: ' + e);
       }
-    } catch (e) {
-      console.error('rtcc: ' + msg.op + ' failed: ' + e);
     }
-    done();
   }
 
   function handle(text) {
     var msg, tp = performance.now();
-    try { msg = JSON.parse(text); if (RTCC.debugTimes) { console.log('parse ' + text.length + ' ' + (performance.now() - tp).toFixed(1)); } } catch (e) { console.error('rtcc: bad message from the app: ' + e); return; }
+    try {
+      msg = JSON.parse(text);
+      if (RTCC.debugTimes) { console.log('parse ' + text.length + ' ' + (performance.now() - tp).toFixed(1)); }
+    } catch (e) { console.error('rtcc: bad message from the app: ' + e); return; }
     queue.push(msg);
     pump();
   }
@@ -431,18 +796,24 @@
     var rec = recs[ref];
     return rec ? popupFor(rec).textContent : null;
   };
-  /* Open a record's popup on the map itself, whether or not its marker is inside a cluster. */
-  function openPopupFor(rec) {
-    L.popup({ maxWidth: 360, offset: L.point(0, -4) }).setLatLng([rec.d.la, rec.d.lo]).setContent(popupFor(rec)).openOn(map);
-  }
   RTCC.openPopup = function (ref) {
     var rec = recs[ref];
     if (!rec) { return false; }
     openPopupFor(rec);
     return true;
   };
-  /* Read-only view of the records on the page (tests and the screenshot script). */
+  /* Read-only view of the records on the page (tests and the screenshot script): ref -> {k, cls, t, la, lo, ...}. */
   RTCC._recs = function () { return recs; };
+  /* For tests: what is drawn now, and where (container pixels), so a test can click it. */
+  RTCC.drawn = function () {
+    var d = pts._disp || { sRec: [], cObj: [] }, org = map.getPixelOrigin(), pane = map._getMapPanePos();
+    function cp(x, y) { return [x + pane.x, y + pane.y]; }
+    return {
+      points: d.sRec.map(function (r, i) { return { ref: r.r, at: cp(d.sX[i], d.sY[i]) }; }),
+      clusters: d.cObj.map(function (c, i) { return { kind: d.cKind[i], n: c.n, at: cp(d.cX[i], d.cY[i]) }; }),
+      origin: [org.x, org.y]
+    };
+  };
   RTCC.visibleLayers = function () {
     var out = {};
     Object.keys(groups).forEach(function (g) { out[g] = map.hasLayer(groups[g]); });
@@ -498,14 +869,21 @@
     cfg = config || {};
     setTimeZone(cfg.tz);
     RTCC.map = map;
+    map.createPane('rtccPoints');
+    map.getPane('rtccPoints').style.zIndex = 450;   /* over base map and heat, under hot-list markers (600) */
     map.createPane('rtccSel');
     map.getPane('rtccSel').style.zIndex = 640;
     RTCC._svg = L.svg({ pane: 'rtccSel' });
+    pts = RTCC._canvas = new L.RtccCanvas({ pane: 'rtccPoints' });
+    pts.onDrawn = flushAck;
+    map.addLayer(pts);
     groups.camera = L.featureGroup();
-    groups.cad = makeCluster('cad', 50);
-    groups.gunshot = makeCluster('gunshot', 40);
-    groups.alpr = makeCluster('alpr', 60);
+    groups.cad = new GroupLayer(pointGroups.cad);
+    groups.gunshot = new GroupLayer(pointGroups.gunshot);
+    groups.alpr = new GroupLayer(pointGroups.alpr);
     groups.hotlist = L.featureGroup();
+    popupOnClick(groups.camera);
+    popupOnClick(groups.hotlist);
     ['camera', 'cad', 'gunshot', 'alpr', 'hotlist'].forEach(function (g) { map.addLayer(groups[g]); });
     selLayer = L.layerGroup().addTo(map);
     hlLayer = L.layerGroup().addTo(map);

@@ -145,6 +145,8 @@ class AlertsPanel(QWidget):
 
     #: Double-clicked alert: its record "kind:id".
     jumpRequested = Signal(str)
+    #: The analyst selected an alert: its record "kind:id" (for the selection bus).
+    recordSelected = Signal(str)
     #: An alert was announced (beep / tray): its summary.
     notified = Signal(str)
     #: Number of alerts in state "new" (for a badge on the dock title).
@@ -199,7 +201,9 @@ class AlertsPanel(QWidget):
             self.table.horizontalHeader().resizeSection(i, width)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self._syncing_selection = False
         self.table.doubleClicked.connect(self._double_clicked)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
 
         self.ack_btn = QPushButton("Acknowledge")
         self.assignee = QLineEdit(placeholderText="unit or person")
@@ -271,7 +275,11 @@ class AlertsPanel(QWidget):
         keep = self.selected_alert()
         self.model.set_rows(rows + [a for a in self.model.rows if a["id"] not in {r["id"] for r in rows} and self._passes(a)])
         if keep is not None:
-            self.select_alert(keep["id"])  # a reload must not drop what the user is working on
+            self._syncing_selection = True  # a reload must not drop what the user is working on (nor re-announce it)
+            try:
+                self.select_alert(keep["id"])
+            finally:
+                self._syncing_selection = False
         self._show_counts(counts)
         self.loaded.emit(self.model.rowCount())
 
@@ -354,6 +362,25 @@ class AlertsPanel(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.message.setText(str(exc))
         log.warning("alerts panel: %s", exc)
+
+    def select_record(self, ref: str) -> None:
+        """Selection from the bus: select that record's newest alert, if it has one (else keep the selection)."""
+        row = next((i for i, a in enumerate(self.model.rows) if a.get("record") == ref), None) if ref else None
+        if row is None:
+            return
+        self._syncing_selection = True
+        try:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+        finally:
+            self._syncing_selection = False
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._syncing_selection or not 0 <= current.row() < len(self.model.rows):
+            return
+        ref = self.model.rows[current.row()].get("record")
+        if ref:
+            self.recordSelected.emit(str(ref))
 
     def _double_clicked(self, index: QModelIndex) -> None:
         alert = self.model.rows[index.row()] if 0 <= index.row() < len(self.model.rows) else None

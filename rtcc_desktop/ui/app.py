@@ -2,7 +2,9 @@
 
 ``run_gui`` is what the CLI calls. ``open_session`` builds the same thing
 for the self-test and the benchmarks, and gives back what it started so they
-can stop it.
+can stop it: the simulator, the feed sync engine and the alert engine. Every
+store change the sync engine reports goes both to the window's bus (views
+pull the delta) and to the alert engine (hot-list and geofence checks).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +36,24 @@ def prepare_environment() -> None:
     if geteuid is not None and geteuid() == 0 and "--no-sandbox" not in flags:
         log.warning("running as root: the map's web engine runs without its sandbox")
         os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --no-sandbox").strip()
+
+
+def use_centre_time_zone(tz: Any) -> bool:
+    """Make the process's local time the centre's, so every panel shows one zone.
+
+    The map and status bar format times in the centre's zone; the tables and the
+    timeline's axis use the process's local time. On an analyst's workstation
+    these are the same; a machine elsewhere (a demo, a remote desktop in UTC)
+    would show two clocks. Only where ``time.tzset`` exists (not on Windows).
+    """
+    key = getattr(tz, "key", None)
+    tzset = getattr(time, "tzset", None)
+    if not key or tzset is None:
+        return False
+    if os.environ.get("TZ") != key:
+        os.environ["TZ"] = key
+        tzset()
+    return True
 
 
 def ensure_app(argv: Sequence[str] | None = None) -> Any:
@@ -64,17 +85,27 @@ class Session:
     db_path: Path
     simulator: Any = None
     engine: Any = None
+    alerts: Any = None
+    alert_store: Any = None
     threads: list[threading.Thread] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
     closed: bool = False
 
     def stop_services(self) -> None:
-        """Stop the sync engine and the simulator (called when the window closes)."""
+        """Stop the sync engine, the alert engine and the simulator (called when the window closes)."""
+        self.stopping.set()  # a demo start-up thread that has not started the sync engine yet never will
+        for t in self.threads:
+            t.join(15)
+        self.threads.clear()
         if self.engine is not None:
             self.engine.stop()
             self.engine = None
-        for t in self.threads:
-            t.join(10)
-        self.threads.clear()
+        if self.alerts is not None:
+            self.alerts.stop()
+            self.alerts = None
+        if self.alert_store is not None:
+            self.alert_store.close()
+            self.alert_store = None
         if self.simulator is not None:
             self.simulator.stop()
             self.simulator = None
@@ -87,22 +118,26 @@ class Session:
         self.stop_services()
 
 
-def _import_demo_hotlist(db_path: Path, url: str) -> None:
-    """Load the simulator's hot list so hot-list hits show in the demo (on its own thread)."""
+def _import_demo_hotlist(store: Any, url: str) -> None:
+    """Load the simulator's hot list (look-alike characters on, as for a real NCIC list) so its plates raise alerts."""
     try:
         import requests
 
         from rtcc_desktop.analysis.hotlist import import_hotlist_text
-        from rtcc_desktop.store import open_store
 
-        text = requests.get(url, timeout=10).text
-        store = open_store(db_path)
-        try:
-            import_hotlist_text(store, text, "demo hot list", source=url)
-        finally:
-            store.close()
+        resp = requests.get(url, timeout=10)
+        resp.raise_for_status()
+        import_hotlist_text(store, resp.text, "demo hot list", confusion=True, source=url)
     except Exception:  # the demo still runs without hot-list hits
         log.exception("demo hot list could not be loaded")
+
+
+def _demo_start(session: Session, url: str) -> None:
+    """Import the hot list first, then start syncing, so the simulator's history is checked against it."""
+    _import_demo_hotlist(session.alert_store, url)
+    engine = session.engine
+    if engine is not None and not session.stopping.is_set():
+        engine.start()
 
 
 def open_session(
@@ -116,9 +151,15 @@ def open_session(
     sim_rate: float = 30.0,
     sim_history: int = 500,
     video: bool = True,
+    wall_layout: str | Path | None = None,
 ) -> Session:
-    """Build the main window (and start the simulator and sync engine as asked)."""
+    """Build the main window and start the alert engine (and the simulator and sync engine as asked).
+
+    ``wall_layout`` is the layout file the window's "Wall mode" opens (None: the default).
+    """
+    from rtcc_desktop.analysis.alerts import AlertEngine
     from rtcc_desktop.config import Config, parse_config
+    from rtcc_desktop.store import open_store
     from rtcc_desktop.ui.main_window import MainWindow, make_tile_source
 
     db = Path(db_path)
@@ -126,6 +167,8 @@ def open_session(
     bus = Bus()
     sim = None
     window = None
+    alert_store = None
+    alerts = None
     if demo:
         from rtcc_desktop.sim import Simulator
 
@@ -136,27 +179,46 @@ def open_session(
         if config is None:
             config = Config.default()
         tile_source = make_tile_source(config.map.tile_url, cache_dir=tile_cache_dir)
+        # The alert engine has its own store (its thread writes alerts); a demo checks the
+        # simulator's whole history once, a real cache only what arrives from now on.
+        alert_store = open_store(db)
+        alerts = AlertEngine(alert_store, start_at="all" if demo else "now")
         engine = None
         board = None
         if sync and config.feeds:
             from rtcc_desktop.feeds.sync import SyncEngine
 
-            engine = SyncEngine(db, config, on_change=bus.notify_store_change)
+            notify_bus, notify_alerts = bus.notify_store_change, alerts.notify
+
+            def on_change(kind: str, max_rowid: int) -> None:
+                """From a sync thread: the views pull the delta, the alert engine checks it."""
+                notify_bus(kind, max_rowid)
+                notify_alerts(kind, max_rowid)
+
+            engine = SyncEngine(db, config, on_change=on_change)
             board = engine.live
-        window = MainWindow(db, config=config, bus=bus, tile_source=tile_source, settings=settings, live_board=board, video=video)
+        window = MainWindow(db, config=config, bus=bus, tile_source=tile_source, settings=settings, live_board=board, video=video,
+                            wall_layout=wall_layout)
         window.add_shutdown_hook(tile_source.cache.close)
-        session = Session(window=window, bus=bus, config=config, db_path=db, simulator=sim, engine=engine)
+        session = Session(window=window, bus=bus, config=config, db_path=db, simulator=sim, engine=engine,
+                          alerts=alerts, alert_store=alert_store)
         window.add_shutdown_hook(session.stop_services)
+        window.attach_alert_engine(alerts)
+        alerts.start()
         if sim is not None:
-            t = threading.Thread(target=_import_demo_hotlist, args=(db, sim.url("/hotlist.csv")), name="rtcc-demo-hotlist", daemon=True)
-            t.start()
+            t = threading.Thread(target=_demo_start, args=(session, sim.url("/hotlist.csv")), name="rtcc-demo-start", daemon=True)
             session.threads.append(t)
+            t.start()
             window.show_message(f"Demo: simulated city at {sim.base_url}; every feed, camera and tile is local", 20000)
-        if engine is not None:
+        elif engine is not None:
             engine.start()
     except BaseException:
         if window is not None:
-            window.close()  # stops its workers and page
+            window.close()  # stops its workers and page (and, once hooked, the services)
+        if alerts is not None:
+            alerts.stop()
+        if alert_store is not None:
+            alert_store.close()
         if sim is not None:
             sim.stop()
         raise
@@ -186,37 +248,53 @@ def _start_demo_video(session: Session, count: int = 4) -> None:
 
 
 def run_gui(db_path: str | Path, config: Any = None, demo: bool = False, wall: bool = False, *,
-            argv: Sequence[str] | None = None) -> int:
-    """Open the analyst window and run until it closes; returns the exit status.
+            argv: Sequence[str] | None = None, wall_layout: str | Path | None = None) -> int:
+    """Open the analyst window (or, with ``wall``, the wall display) and run until it closes; returns the exit status.
 
     ``demo`` starts the built-in simulator and syncs it into ``db_path``; otherwise
-    the feeds in ``config`` are synced while the window is open.
+    the feeds in ``config`` are synced while the window is open. ``wall_layout``
+    is the wall layout file (None: wall.toml in the config folder, else the
+    shipped one); a bad one is reported and the exit status is 2.
     """
+    from PySide6.QtWidgets import QMessageBox
+
     app = ensure_app(argv)
     try:
-        session = open_session(db_path, config, demo=demo)
+        session = open_session(db_path, config, demo=demo, wall_layout=wall_layout)
     except Exception as exc:
-        from PySide6.QtWidgets import QMessageBox
-
         log.exception("could not start")
         QMessageBox.critical(None, "RTCC Desktop", f"RTCC Desktop could not start:\n\n{exc}")
         return 1
-    if demo:
-        _start_demo_video(session)
-    if wall:
-        try:
-            from rtcc_desktop.ui.wall import open_wall
-
-            open_wall(session.window)  # the analyst window shows again when the supervisor leaves the wall
-        except Exception as exc:  # a bad wall layout: say so and fall back to the analyst window
-            log.exception("wall mode could not start")
-            session.window.show()
-            session.window.show_message(f"Wall mode could not start: {exc}", 20000)
-    else:
-        session.window.show()
+    use_centre_time_zone(session.window.tz)
+    wall_window = None
     try:
+        if wall:
+            from rtcc_desktop.ui.wall import open_wall
+            from rtcc_desktop.wall_layout import WallLayoutError
+
+            def leave() -> None:
+                """The supervisor left the wall: the analyst window takes over (with the demo's cameras)."""
+                session.window.show()
+                session.window.raise_()
+                session.window.activateWindow()
+                if demo:
+                    _start_demo_video(session)
+
+            try:
+                # The analyst window stays hidden (its video grid idle) until the supervisor leaves the wall.
+                wall_window = open_wall(session, layout_path=wall_layout, on_leave=leave)
+            except WallLayoutError as exc:
+                log.error("wall mode could not start: %s", exc)
+                QMessageBox.critical(None, "RTCC Desktop wall", f"The wall layout cannot be used:\n\n{exc}")
+                return 2
+        else:
+            if demo:
+                _start_demo_video(session)
+            session.window.show()
         return int(app.exec())
     finally:
+        if wall_window is not None:
+            wall_window.close()
         session.close()
 
 
@@ -226,4 +304,4 @@ def temp_settings(folder: str | Path | None = None) -> QSettings:
     return QSettings(str(base / "rtcc-desktop.ini"), QSettings.Format.IniFormat)
 
 
-__all__ = ["Session", "ensure_app", "open_session", "run_gui", "temp_settings", "paths"]
+__all__ = ["Session", "ensure_app", "open_session", "run_gui", "temp_settings", "use_centre_time_zone", "paths"]

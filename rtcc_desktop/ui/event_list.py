@@ -427,7 +427,7 @@ class EventList(QWidget):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
-        for i, width in enumerate((150, 70, 140, 60, 80, 180, 220)):
+        for i, width in enumerate((150, 70, 140, 72, 80, 180, 220)):
             self.table.horizontalHeader().resizeSection(i, width)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)

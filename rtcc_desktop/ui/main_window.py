@@ -1,15 +1,19 @@
 """The analyst's main window: the live map in the middle, panels docked around it.
 
-Panels are docks registered by name (``register_dock``), so the issues that
-build the timeline, event list and alerts replace the placeholders with
-``set_panel(name, widget)``. Layout, geometry, the last map view, the layers
-and the time window are saved with QSettings and restored on the next start.
-Every store read goes through a :class:`StoreWorker`; the GUI thread never
-waits on the database or the network.
+Panels are docks registered by name (``register_dock``): the video grid, the
+alert queue, feed health, investigative search, the timeline and the event
+list. They are linked through the :class:`Bus`: selecting a record anywhere
+selects it everywhere, and double-clicking it (event list, search results,
+alert, timeline) centres the map on it and fills the video grid with the
+cameras that can see it, best first (:meth:`MainWindow.show_record`). Layout,
+geometry, the last map view, the layers and the time window are saved with
+QSettings and restored on the next start. Every store read goes through a
+:class:`StoreWorker`; the GUI thread never waits on the database or the network.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import time
@@ -19,16 +23,20 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QDateTime, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QDockWidget,
     QFormLayout,
+    QFrame,
+    QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
+    QSystemTrayIcon,
     QToolBar,
     QWidget,
 )
@@ -38,13 +46,19 @@ from rtcc_desktop.model.geo import BBox
 from rtcc_desktop.model.timeutil import zone
 from rtcc_desktop.tiles.cache import TileCache, cache_path_for
 from rtcc_desktop.tiles.source import TileSource
-from rtcc_desktop.ui.bus import PRESET_LABELS, PRESETS, Bus, TimeWindow
-from rtcc_desktop.ui.map_controller import MapController
+from rtcc_desktop.ui.alerts_panel import COLUMNS as ALERT_COLUMNS
+from rtcc_desktop.ui.alerts_panel import AlertsPanel
+from rtcc_desktop.ui.bus import PRESET_LABELS, PRESETS, Bus, TimeWindow, parse_ref
+from rtcc_desktop.ui.event_list import EventList
+from rtcc_desktop.ui.map_controller import CAMERA_RADIUS_M, MapController
 from rtcc_desktop.ui.map_page import PageOptions
 from rtcc_desktop.ui.map_view import LAYERS, MapView
 from rtcc_desktop.ui.prefetch import PrefetchDialog
+from rtcc_desktop.ui.search_panel import SearchPanel
 from rtcc_desktop.ui.status import Clock, FeedBadges, FeedHealthPanel, KIND_NAMES
 from rtcc_desktop.ui.store_worker import StoreWorker
+from rtcc_desktop.ui.timeline import Timeline
+from rtcc_desktop.wall_layout import default_views_path
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +69,12 @@ STATE_VERSION = 1
 POLL_MS = 3000
 #: With no saved map view, keep zooming to the data for this long after the first records.
 AUTOFIT_S = 8.0
+#: Showing a record fills the grid with at most this many cameras (1+7: the best one big).
+MAX_RECORD_CAMERAS = 8
+#: Showing a record zooms the map in at least this far (a block or two around it).
+RECORD_ZOOM = 16
+#: Cameras kept for resolving saved views ("camera:<id>" keys).
+MAX_REGISTRY_CAMERAS = 20_000
 
 Area = Qt.DockWidgetArea
 
@@ -69,6 +89,13 @@ def make_tile_source(tile_url: str, *, cache_dir: str | Path | None = None) -> T
     base = Path(cache_dir) if cache_dir is not None else paths.data_dir() / "tiles"
     cache = TileCache(cache_path_for(tile_url, base), url_template=tile_url)
     return TileSource(tile_url, cache)
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some service contexts
+        return "unknown"
 
 
 def placeholder(text: str) -> QLabel:
@@ -128,6 +155,8 @@ class MainWindow(QMainWindow):
         live_board: Any = None,
         page_dir: Path | None = None,
         video: bool = True,
+        views_path: str | Path | None = None,
+        wall_layout: str | Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -151,6 +180,15 @@ class MainWindow(QMainWindow):
         self._fit_timer.timeout.connect(self.fit_map)
         self.health_rows: list[Any] = []
         self.counts: dict[str, int] = {}
+        #: The wall layout file "Wall mode" opens (None: the default one).
+        self.wall_layout = wall_layout
+        self.wall: Any = None
+        self.alert_engine: Any = None
+        self._views_path = Path(views_path) if views_path is not None else default_views_path()
+        self._show_gen = 0
+        self._cameras_by_key: dict[str, dict[str, Any]] = {}
+        self._cameras_pending = False
+        self._cameras_again = False
 
         self.tz = self._centre_zone()
         map_cfg = getattr(config, "map", None)
@@ -165,12 +203,14 @@ class MainWindow(QMainWindow):
         saved_view = self._saved_view()
         self._had_saved_view = saved_view is not None
         lat, lon, zoom = saved_view or (41.8781, -87.6298, 12)
+        self._start_view = (lat, lon, zoom)
         options = PageOptions(lat=lat, lon=lon, zoom=zoom, attribution=getattr(map_cfg, "attribution", None),
                               tz=getattr(self.tz, "key", "UTC"))
         self.map_view = MapView(self.tile_source, options=options, page_dir=page_dir, parent=self)
         self.setCentralWidget(self.map_view)
         self.map_controller = MapController(self.map_view, self.bus, self.map_worker, tz=self.tz, parent=self)
 
+        self._restored_state = False
         self._build_docks(video)
         self._build_actions()
         self._build_status_bar()
@@ -186,6 +226,7 @@ class MainWindow(QMainWindow):
         self._poll.start()
         self.map_controller.start()
         self.refresh_status()
+        self._load_cameras()
 
     # ------------------------------------------------------------------ docks
     def register_dock(self, name: str, title: str, widget: QWidget, area: Area = Area.RightDockWidgetArea,
@@ -228,7 +269,11 @@ class MainWindow(QMainWindow):
         return dict(self._docks)
 
     def panel(self, name: str) -> QWidget | None:
-        return self._docks[name].widget()
+        """The panel in dock ``name`` (the widget itself when the dock scrolls it)."""
+        widget = self._docks[name].widget()
+        if isinstance(widget, QScrollArea) and widget.widget() is not None:
+            return widget.widget()
+        return widget
 
     def _build_docks(self, video: bool) -> None:
         self.video_grid: Any = None
@@ -236,7 +281,9 @@ class MainWindow(QMainWindow):
             try:
                 from rtcc_desktop.ui.video_grid import VideoGrid
 
-                self.video_grid = VideoGrid(self)
+                # Saved views and tours go to the same file the wall plays them from.
+                self.video_grid = VideoGrid(self, views_path=self._views_path, audit=self._audit_snapshot,
+                                            camera_resolver=self._cameras_by_key.get)
             except Exception:  # the grid is optional: a placeholder keeps the layout
                 log.exception("video grid unavailable")
         vg = self.video_grid or placeholder("Video grid unavailable. Camera video will show here.")
@@ -245,16 +292,94 @@ class MainWindow(QMainWindow):
                            Area.RightDockWidgetArea, shortcut="Ctrl+Shift+A")
         self.health_panel = FeedHealthPanel(self, tz=self.tz)
         self.register_dock("health", "Feed health", self.health_panel, Area.RightDockWidgetArea, shortcut="Ctrl+Shift+F")
+        self.register_dock("search", "Search", placeholder("Plate, \u201cwhat was near\u201d and text search."),
+                           Area.RightDockWidgetArea, shortcut="Ctrl+Shift+G")
         self.tabifyDockWidget(self._docks["alerts"], self._docks["health"])
+        self.tabifyDockWidget(self._docks["health"], self._docks["search"])
         self._docks["alerts"].raise_()
         self.register_dock("timeline", "Timeline", placeholder("Timeline of incidents, gunshots and plate reads in the time window."),
                            Area.BottomDockWidgetArea, shortcut="Ctrl+Shift+T")
         self.register_dock("events", "Events", placeholder("Event list: every record in the time window, newest first."),
                            Area.BottomDockWidgetArea, shortcut="Ctrl+Shift+E")
         self.splitDockWidget(self._docks["timeline"], self._docks["events"], Qt.Orientation.Horizontal)
-        self.resizeDocks([self._docks["video"], self._docks["alerts"]], [560, 300], Qt.Orientation.Vertical)
-        self.resizeDocks([self._docks["video"]], [620], Qt.Orientation.Horizontal)
-        self.resizeDocks([self._docks["timeline"]], [220], Qt.Orientation.Vertical)
+        self._build_panels()
+        self._default_sizes()
+
+    def _default_sizes(self) -> None:
+        """First-start proportions: video and alerts beside the map, timeline and events below, across the window.
+
+        Qt only honours these once the window has its real size, so they are applied
+        again right after the first show when no saved layout was restored.
+        """
+        w, h = max(self.width(), 1200), max(self.height(), 800)
+        bottom = max(230, int(h * 0.26))
+        self.resizeDocks([self._docks["timeline"]], [bottom], Qt.Orientation.Vertical)
+        self.resizeDocks([self._docks["video"]], [max(560, int(w * 0.39))], Qt.Orientation.Horizontal)
+        column = h - bottom - 90  # menu, toolbar and status bar
+        self.resizeDocks([self._docks["video"], self._docks["alerts"]], [int(column * 0.57), int(column * 0.43)], Qt.Orientation.Vertical)
+        self.resizeDocks([self._docks["timeline"], self._docks["events"]], [int(w * 0.4), int(w * 0.6)], Qt.Orientation.Horizontal)
+
+    def _build_panels(self) -> None:
+        """The real panels in their docks, each wired to the bus and to :meth:`show_record`."""
+        # The timeline re-reads its lanes on every store change: its own worker keeps that
+        # off the queue the event list and alerts share. Searches may be slow: their own too.
+        self.timeline = Timeline(db_path=self.db_path)
+        self.events = EventList(self.store_worker)
+        self.search = SearchPanel(db_path=self.db_path)
+        tray = None
+        if QSystemTrayIcon.isSystemTrayAvailable() and not QGuiApplication.windowIcon().isNull():
+            tray = QSystemTrayIcon(QGuiApplication.windowIcon(), self)
+            tray.setToolTip("RTCC Desktop")
+            tray.show()
+        self.tray = tray
+        self.alerts = AlertsPanel(self.store_worker, tray=tray)
+        self._fit_alert_columns()
+        # The search forms are taller than the alert queue they share a column with: scroll them
+        # rather than squeeze the video grid above.
+        search_scroll = QScrollArea()
+        search_scroll.setObjectName("searchScroll")
+        search_scroll.setWidgetResizable(True)
+        search_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        search_scroll.setWidget(self.search)
+        for name, panel in (("timeline", self.timeline), ("events", self.events), ("search", search_scroll), ("alerts", self.alerts)):
+            self.set_panel(name, panel)
+
+        self.timeline.attach_bus(self.bus)
+        self.events.attach_bus(self.bus)
+        self.search.attach_bus(self.bus)
+        self.bus.selected.connect(self.alerts.select_record)
+        self.alerts.recordSelected.connect(self.bus.select)
+        self.alerts.newCountChanged.connect(self._alert_count_changed)
+        self.alerts.notified.connect(lambda text: self.show_message(f"Alert: {text}", 15000))
+        for signal in (self.events.recordActivated, self.search.recordActivated, self.timeline.recordActivated,
+                       self.alerts.jumpRequested):
+            signal.connect(self.show_record)
+        self.search.searchFailed.connect(lambda msg: self.show_message(f"Search: {msg}"))
+        self.search.resultsReady.connect(self._search_results)
+
+    def _fit_alert_columns(self) -> None:
+        """In the narrow right column, put what an analyst reads first first: event time, the alert, its state."""
+        header = self.alerts.table.horizontalHeader()
+        keys = [key for _title, key in ALERT_COLUMNS]
+        for pos, key in enumerate(("record_time", "summary", "state", "assignee", "rule", "created")):
+            if key in keys:
+                header.moveSection(header.visualIndex(keys.index(key)), pos)
+        if "summary" in keys:
+            col = keys.index("summary")
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, 360)
+        header.setStretchLastSection(True)
+
+    def attach_alert_engine(self, engine: Any) -> None:
+        """Show the running AlertEngine's new alerts in the alerts panel (the session starts and stops it)."""
+        self.alert_engine = engine
+        self.alerts.attach_engine(engine)
+        self.alerts.refresh()
+
+    def _alert_count_changed(self, n: int) -> None:
+        title = f"Alerts ({n})" if n else "Alerts"
+        self._docks["alerts"].setWindowTitle(title)
+        self._docks["alerts"].setToolTip(f"{n} new alert(s)" if n else "No new alerts")
 
     # ------------------------------------------------------------------ actions
     def _action(self, text: str, slot: Callable[..., Any], shortcut: str | QKeySequence.StandardKey | None = None,
@@ -297,8 +422,12 @@ class MainWindow(QMainWindow):
         self.act_reload = self._action("Reload map data", lambda: self.map_controller.reload(full=True), "F5")
         self.act_clear = self._action("Clear selection", self.bus.clear_selection, "Esc")
         self.act_fullscreen = self._action("Full screen", self.toggle_full_screen, "F11", checkable=True)
+        self.act_wall = self._action("Wall mode", self.enter_wall_mode, "Ctrl+Shift+W",
+                                     tip="Hide this window and show the video-wall display (leaving it brings this window back)")
         for a in (self.act_heat, self.act_home, self.act_reload, self.act_clear, self.act_fullscreen):
             view.addAction(a)
+        view.addSeparator()
+        view.addAction(self.act_wall)
 
         time_menu = mb.addMenu("&Time")
         self._window_group = QActionGroup(self)
@@ -366,6 +495,8 @@ class MainWindow(QMainWindow):
         self.map_view.offline_changed.connect(self._offline_changed)
         self.map_view.layer_toggled.connect(self._layer_toggled)
         self.map_view.load_failed.connect(self.show_message)
+        self.map_view.search_around_requested.connect(self._search_around)
+        self.bus.store_changed.connect(self._store_changed)
         self.store_worker.failed.connect(lambda what, msg: self.show_message(f"{what} failed: {msg}"))
         self.map_worker.failed.connect(lambda what, msg: self.show_message(f"{what} failed: {msg}"))
         if self.video_grid is not None:
@@ -410,11 +541,157 @@ class MainWindow(QMainWindow):
                 QMessageBox.warning(self, "Custom time window", str(exc))
         self._window_changed(self.bus.window)
 
-    def _show_cameras(self, cameras: list[dict[str, Any]], why: str) -> None:
+    def _show_cameras(self, cameras: list[Any], why: str) -> None:
         if self.video_grid is not None:
             self._docks["video"].show()
+            self._docks["video"].raise_()
             self.video_grid.show_cameras(cameras)
         self.show_message(f"{len(cameras)} camera(s): {why}")
+
+    def show_record(self, ref: str) -> None:
+        """Select ``ref`` everywhere, centre the map on it and fill the grid with the cameras that see it.
+
+        What a double-click does in the event list, search results, alert queue
+        and timeline: the one step analysts take most. The record and the
+        cameras near it are read on the store worker; the ranking is
+        ``analysis.visibility.cameras_seeing`` (in view first, nearest first).
+        When no camera has it in view, the nearest ones within range are shown
+        instead, and the status bar says so.
+        """
+        parsed = parse_ref(ref)
+        if parsed is None or self._closed:
+            return
+        ref = f"{parsed[0]}:{parsed[1]}"
+        if self.bus.selection != ref:
+            self.bus.select(ref)
+        self._show_gen += 1
+        gen, (kind, rid) = self._show_gen, parsed
+
+        def job(store: Any) -> tuple[dict[str, Any] | None, list[Any]]:
+            rec = store.get(kind, rid)
+            if rec is None or rec.get("lat") is None or rec.get("lon") is None:
+                return rec, []
+            from rtcc_desktop.analysis.visibility import cameras_seeing
+
+            lat, lon = float(rec["lat"]), float(rec["lon"])
+            cams = store.near(lat, lon, CAMERA_RADIUS_M, kinds=["camera"], limit=500)
+            return rec, cameras_seeing(lat, lon, cams, max_range_m=CAMERA_RADIUS_M)
+
+        def done(res: tuple[dict[str, Any] | None, list[Any]]) -> None:
+            if gen != self._show_gen or self._closed:
+                return  # the analyst has already asked for another record
+            rec, sightings = res
+            if rec is None:
+                self.show_message(f"{ref} is no longer in the cache")
+                return
+            if rec.get("lat") is None or rec.get("lon") is None:
+                self.show_message(f"{ref} has no location: it cannot be shown on the map or matched to cameras")
+                return
+            lat, lon = float(rec["lat"]), float(rec["lon"])
+            zoom = max(RECORD_ZOOM, int((self.map_view.last_view or {}).get("zoom", 0)))
+            self.map_view.set_view(lat, lon, zoom)
+            seeing = [s for s in sightings if s.in_view][:MAX_RECORD_CAMERAS]
+            # None has it in view: the nearest ones may still show who came and went (a canvass).
+            shown = seeing or sightings[:MAX_RECORD_CAMERAS]
+            self.map_view.highlight([(s.camera["lat"], s.camera["lon"]) for s in shown], centre=(lat, lon),
+                                    radius_m=CAMERA_RADIUS_M, fit=False)
+            if seeing:
+                self._show_cameras(seeing, f"the cameras that see {ref}, best first")
+            elif shown:
+                first = shown[0]
+                self._show_cameras(shown, f"no camera has {ref} in view; the nearest within {CAMERA_RADIUS_M:.0f} m "
+                                          f"({first.camera.get('name') or 'camera'}: {first.reason})")
+            else:
+                self.show_message(f"No camera within {CAMERA_RADIUS_M:.0f} m of {ref}", 12000)
+
+        self.store_worker.submit(job, done, what="show record")
+
+    def _search_results(self, _title: str, rows: list[dict[str, Any]]) -> None:
+        """Ring a page of search results on the map (and bring them into view)."""
+        points = [(float(r["lat"]), float(r["lon"])) for r in rows if r.get("lat") is not None and r.get("lon") is not None]
+        if points:
+            self.map_view.highlight(points, fit=True)
+
+    def _search_around(self, lat: float, lon: float) -> None:
+        """The map's "Search around here": the point goes to the search panel, ready for a reasoned search."""
+        self.search.set_point(lat, lon)
+        dock = self._docks["search"]
+        dock.show()
+        dock.raise_()
+
+    def _audit_snapshot(self, action: str, params: dict[str, Any]) -> None:
+        """Evidence snapshots from the video grid go to the audit log (written on the store worker)."""
+        actor = _actor()
+        self.store_worker.submit(lambda store: store.audit(actor, action, dict(params), "video snapshot", 1), what="snapshot audit")
+
+    def _store_changed(self, kind: str, _rowid: int) -> None:
+        if kind == "camera":
+            self._load_cameras()
+
+    def _load_cameras(self) -> None:
+        """Keep the camera registry saved views resolve "camera:<id>" keys with (read on the worker)."""
+        if self.video_grid is None or self._closed:
+            return
+        if self._cameras_pending:
+            self._cameras_again = True
+            return
+        self._cameras_pending = True
+
+        def job(store: Any) -> dict[str, dict[str, Any]]:
+            from rtcc_desktop.video.views import camera_key
+
+            out: dict[str, dict[str, Any]] = {}
+            after, seen = 0, 0
+            while seen < MAX_REGISTRY_CAMERAS:
+                got = store.changes_since("camera", after, 5000)
+                for c in got:
+                    for key in (camera_key(c), f"{c.get('source')}:{c.get('source_id')}" if c.get("source_id") else None):
+                        if key:
+                            out[key] = c
+                seen += len(got)
+                if len(got) < 5000:
+                    break
+                after = int(got[-1]["id"])
+            return out
+
+        def done(reg: dict[str, dict[str, Any]]) -> None:
+            self._cameras_pending = False
+            self._cameras_by_key.clear()  # the grid holds this dict's .get: update it in place
+            self._cameras_by_key.update(reg)
+            if self._cameras_again:
+                self._cameras_again = False
+                self._load_cameras()
+
+        def failed(exc: BaseException) -> None:
+            self._cameras_pending = False
+            log.warning("camera registry not loaded: %s", exc)
+
+        self.store_worker.submit(job, done, failed, what="camera registry")
+
+    # ------------------------------------------------------------------ wall mode
+    def enter_wall_mode(self) -> Any:
+        """Hide this window and show the wall display; leaving the wall (supervisor PIN) shows it again."""
+        if self.wall is not None and not self.wall.closed:
+            return self.wall
+        from rtcc_desktop.ui.wall import open_wall
+        from rtcc_desktop.wall_layout import WallLayoutError
+
+        try:
+            wall = open_wall(self, layout_path=self.wall_layout, show=False, on_leave=self._wall_left)
+        except (WallLayoutError, OSError, ValueError) as exc:
+            log.warning("wall mode could not start: %s", exc)
+            QMessageBox.warning(self, "Wall mode", f"Wall mode could not start:\n\n{exc}")
+            return None
+        self.wall = wall
+        wall.show()  # first, so the app never has no visible window
+        self.hide()
+        return wall
+
+    def _wall_left(self) -> None:
+        self.wall = None
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     def _offline_changed(self, offline: bool, reason: str) -> None:
         if offline:
@@ -489,6 +766,14 @@ class MainWindow(QMainWindow):
             if dock.isFloating():
                 dock.setFloating(False)
             dock.show()
+        self._docks["alerts"].raise_()
+        self._default_sizes()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt name
+        super().showEvent(event)
+        if not self._restored_state and not getattr(self, "_sized", False):
+            self._sized = True
+            QTimer.singleShot(0, self._default_sizes)
 
     def toggle_full_screen(self, on: bool | None = None) -> None:
         on = not self.isFullScreen() if on is None or not isinstance(on, bool) else on
@@ -563,7 +848,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geo)
         state = s.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
-            if not self.restoreState(state, STATE_VERSION):
+            if self.restoreState(state, STATE_VERSION):
+                self._restored_state = True
+            else:
                 log.info("saved window layout is from another version; using the default")
         preset = str(s.value("time/preset") or "24h")
         live = str(s.value("time/live", "true")).lower() in ("true", "1")
@@ -581,12 +868,17 @@ class MainWindow(QMainWindow):
                 self.map_view.set_layers(layers)
                 self.act_heat.setChecked(layers.get("heat", False))
 
+    def _at_start_view(self, view: dict[str, Any]) -> bool:
+        lat, lon, zoom = self._start_view
+        return int(view["zoom"]) == zoom and abs(float(view["lat"]) - lat) < 1e-3 and abs(float(view["lon"]) - lon) < 1e-3
+
     def save_settings(self) -> None:
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState(STATE_VERSION))
         view = self.map_view.last_view
-        if view:
+        if view and (self._had_saved_view or not self._at_start_view(view)):
+            # A map closed before it ever moved keeps no view: the next start zooms to the data again.
             s.setValue("map/view", json.dumps({"lat": view["lat"], "lon": view["lon"], "zoom": view["zoom"]}))
         s.setValue("map/layers", json.dumps(self.map_view.layers))
         w = self.bus.window
@@ -607,6 +899,16 @@ class MainWindow(QMainWindow):
         self._closed = True
         self._poll.stop()
         self.map_controller.stop()
+        if self.wall is not None:
+            self.wall.close()
+            self.wall = None
+        for panel in (self.timeline, self.events, self.search, self.alerts):
+            try:
+                panel.shutdown()  # the alerts panel stops listening to the engine here
+            except Exception:
+                log.exception("panel shutdown failed")
+        if self.tray is not None:
+            self.tray.hide()
         if self.video_grid is not None:
             self.video_grid.shutdown()
         self.map_view.shutdown()

@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from rtcc_desktop.model.records import KINDS
 from rtcc_desktop.model.timeutil import from_iso, to_iso, utc_now
 from rtcc_desktop.ui.bus import Bus, TimeWindow, parse_ref
-from rtcc_desktop.ui.map_payload import iso_to_ms, to_page_many
+from rtcc_desktop.ui.map_payload import encode_rows, iso_to_ms, to_page, to_page_many, to_rows
 from rtcc_desktop.ui.map_view import MapView
 from rtcc_desktop.ui.store_worker import StoreWorker
 
@@ -36,6 +36,8 @@ PAGE = 10_000
 DELTA_PAGE = 5_000
 #: Records per message to the page (keeps each QWebChannel message moderate).
 CHUNK = 2_000
+#: Compact event rows per message (about 45 bytes each).
+ROW_CHUNK = 10_000
 NEAR_RADIUS_M = 250.0
 CAMERA_RADIUS_M = 300.0
 NEAR_MINUTES = 30
@@ -112,6 +114,7 @@ class MapController(QObject):
         view.what_was_near_requested.connect(self.what_was_near)
         view.cameras_near_requested.connect(self.cameras_near)
         view.search_around_requested.connect(self.search_around)
+        view.details_requested.connect(self.details)
         self._prune_timer = QTimer(self)
         self._prune_timer.setInterval(PRUNE_EVERY_MS)
         self._prune_timer.timeout.connect(self._prune)
@@ -135,7 +138,7 @@ class MapController(QObject):
 
         def job(store: Any) -> dict[str, Any]:
             rowids = store.max_rowids()
-            out: dict[str, Any] = {"rowids": rowids, "records": [], "counts": {}, "truncated": []}
+            out: dict[str, Any] = {"rowids": rowids, "records": [], "rows": [], "counts": {}, "truncated": []}
             kinds = EVENT_KINDS + (("camera",) if full else ())
             for kind in kinds:
                 rows: list[dict[str, Any]] = []
@@ -162,11 +165,12 @@ class MapController(QObject):
                         if len(got) < want:
                             break
                 hot.mark(store, rows)
-                page = to_page_many(rows, tz=tz)
+                page = to_page_many(rows, tz=tz) if kind == "camera" else to_rows(rows)
                 out["counts"][kind] = len(page)
-                out["records"].extend(page)
-            recs = out.pop("records")
-            out["chunks"] = [_encode(recs[i : i + CHUNK]) for i in range(0, len(recs), CHUNK)]
+                out["records" if kind == "camera" else "rows"].extend(page)
+            recs, evs = out.pop("records"), out.pop("rows")
+            out["chunks"] = ([("records", _encode(recs[i : i + CHUNK])) for i in range(0, len(recs), CHUNK)]
+                             + [("rows", encode_rows(evs[i : i + ROW_CHUNK])) for i in range(0, len(evs), ROW_CHUNK)])
             return out
 
         self.worker.submit(job, lambda res: self._loaded(gen, full, res), what="map window load")
@@ -176,8 +180,9 @@ class MapController(QObject):
             return
         self.view.reset(keep=() if full else ("camera",))
         chunks = res["chunks"]
-        for i, chunk in enumerate(chunks):
-            self.view.apply_encoded(chunk, more=i < len(chunks) - 1)
+        for i, (shape, chunk) in enumerate(chunks):
+            send = self.view.apply_rows if shape == "rows" else self.view.apply_encoded
+            send(chunk, more=i < len(chunks) - 1)
         cursors = dict(self._cursors or {})
         for kind, top in res["rowids"].items():
             if kind in EVENT_KINDS or full:
@@ -223,8 +228,11 @@ class MapController(QObject):
             now = utc_now()
             keep = [r for r in rows if kind == "camera" or window.contains(r.get("time"), now)]
             hot.mark(store, keep)
-            page = to_page_many(keep, tz=tz)
-            return top, _encode(page) if page else None, len(rows) >= DELTA_PAGE
+            if kind == "camera":
+                page = to_page_many(keep, tz=tz)
+                return top, _encode(page) if page else None, len(rows) >= DELTA_PAGE
+            evs = to_rows(keep)
+            return top, encode_rows(evs) if evs else None, len(rows) >= DELTA_PAGE
 
         def done(res: tuple[int, str | None, bool]) -> None:
             self._in_flight.discard(kind)
@@ -232,7 +240,7 @@ class MapController(QObject):
             if self._cursors is not None:
                 self._cursors[kind] = max(self._cursors.get(kind, 0), int(top))
             if gen == self._gen and encoded:
-                self.view.apply_encoded(encoded)
+                (self.view.apply_encoded if kind == "camera" else self.view.apply_rows)(encoded)
             if more or kind in self._again:
                 self._again.discard(kind)
                 self._pull(kind)
@@ -252,6 +260,24 @@ class MapController(QObject):
         if window.live:
             since, _ = window.iso_bounds()
             self.view.prune(iso_to_ms(since), None)
+
+    def details(self, ref: str) -> None:
+        """A popup on the page opened: send the record's text (events travel without it)."""
+        parsed = parse_ref(ref)
+        if parsed is None:
+            return
+        kind, rid = parsed
+        tz, hot = self.tz, self._hot
+
+        def job(store: Any) -> dict[str, Any] | None:
+            rec = store.get(kind, rid)
+            if rec is None:
+                return None
+            hot.mark(store, [rec])
+            return to_page(rec, tz=tz)
+
+        self.worker.submit(job, lambda page: self.view.send_details(ref, page),
+                           self._failed("record details"), what="map popup details")
 
     # ------------------------------------------------------------------ selection
     def _page_selected(self, ref: str) -> None:

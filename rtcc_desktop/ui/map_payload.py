@@ -1,4 +1,11 @@
-"""Store records → the compact JSON objects the map page draws (no Qt here).
+"""Store records → the JSON the map page draws (no Qt here).
+
+Two shapes. Events (CAD, gunshots, ALPR reads) travel as compact rows,
+``[kind code, id, lat, lon, epoch seconds, style]``: all the page needs to
+place, colour, cluster, time-filter and heat-map a point, at about a sixth of
+the size of a full record. A full record (:func:`to_page`) also carries the
+popup's title and fields; cameras always travel this way (cones, styles), and
+the page asks for an event's full record when its popup opens.
 
 Python decides what a popup shows (labels and values as plain text); the page
 only puts that text on screen with textContent. Stream URLs never go to the
@@ -7,6 +14,7 @@ page: they can hold credentials.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -22,6 +30,9 @@ _HIGH = {"high", "urgent", "emergency", "emergent", "critical", "hot", "e"}
 _MEDIUM = {"medium", "med", "moderate", "normal"}
 _LOW = {"low", "routine", "non-emergency", "nonemergency", "cold"}
 _DIGIT = re.compile(r"(\d)")
+#: Kinds sent as compact rows, by code (the page's ROW_KINDS must match).
+ROW_KINDS = ("cad", "gunshot", "alpr")
+_ROW_CODE = {kind: code for code, kind in enumerate(ROW_KINDS)}
 
 
 def iso_to_ms(text: str | None) -> int | None:
@@ -194,3 +205,64 @@ def to_page_many(records: Iterable[dict[str, Any]], *, hot_plates: frozenset[str
         if item is not None:
             out.append(item)
     return out
+
+
+def iso_to_s(text: str | None) -> int | None:
+    """Canonical UTC text → epoch seconds (as :func:`iso_to_ms`, a thousand times smaller)."""
+    ms = iso_to_ms(text)
+    return None if ms is None else ms // 1000
+
+
+def to_row(rec: dict[str, Any], *, hot_plates: frozenset[str] | set[str] = frozenset()) -> list[Any] | None:
+    """One event as a compact page row, or None (no location, or not an event kind).
+
+    ``[code, id, lat, lon, t, style]``: code indexes :data:`ROW_KINDS`; ``t`` is
+    epoch seconds (or null); style is the CAD priority class 0-4 (``p0``..``p4``),
+    1 for an ALPR read on the hot list, else 0. No feed text: popups fetch it.
+    """
+    code = _ROW_CODE.get(rec.get("kind"))  # type: ignore[arg-type]
+    lat, lon, rid = rec.get("lat"), rec.get("lon"), rec.get("id")
+    if code is None or lat is None or lon is None or rid is None:
+        return None
+    try:
+        lat, lon, rid = float(lat), float(lon), int(rid)
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return None
+    if code == 0:
+        style = _priority_code(rec.get("priority"))
+    elif code == 2:
+        style = 1 if is_hot(rec, hot_plates) else 0
+    else:
+        style = 0
+    return [code, rid, round(lat, 6), round(lon, 6), iso_to_s(rec.get("time")), style]
+
+
+_PRIORITY_CODES: dict[Any, int] = {}
+
+
+def _priority_code(priority: Any) -> int:
+    """:func:`priority_class` as 0-4; text spellings are remembered (a feed uses a handful)."""
+    if type(priority) is not str:
+        return int(priority_class(priority)[1])
+    code = _PRIORITY_CODES.get(priority)
+    if code is None:
+        code = int(priority_class(priority)[1])
+        if len(_PRIORITY_CODES) < 1024:
+            _PRIORITY_CODES[priority] = code
+    return code
+
+
+def to_rows(records: Iterable[dict[str, Any]], *, hot_plates: frozenset[str] | set[str] = frozenset()) -> list[list[Any]]:
+    out = []
+    for rec in records:
+        row = to_row(rec, hot_plates=hot_plates)
+        if row is not None:
+            out.append(row)
+    return out
+
+
+def encode_rows(rows: list[list[Any]]) -> str:
+    """Rows as the JSON text :meth:`MapView.apply_rows` sends (made off the GUI thread)."""
+    return json.dumps(rows, separators=(",", ":"), allow_nan=False)

@@ -65,6 +65,12 @@ class MapBridge(QObject):
             self._view.cameras_seeing_requested.emit(ref)
 
     @Slot(str)
+    def details(self, ref: str) -> None:
+        """A popup opened for a record the page has no text for: the app answers with a "details" message."""
+        if parse_ref(ref):
+            self._view.details_requested.emit(ref)
+
+    @Slot(str)
     def whatWasNear(self, ref: str) -> None:  # noqa: N802
         if parse_ref(ref):
             self._view.what_was_near_requested.emit(ref)
@@ -139,7 +145,8 @@ class MapPage(QWebEnginePage):
 
 
 class MapView(QWidget):
-    """The map panel. Feed it with :meth:`apply_records`; listen to its signals."""
+    """The map panel. Feed it with :meth:`apply_rows` (events) and :meth:`apply_records` (cameras, or
+    records with their popup text); listen to its signals."""
 
     #: The page has loaded and connected its channel.
     ready = Signal()
@@ -149,6 +156,8 @@ class MapView(QWidget):
     record_selected = Signal(str)
     cameras_seeing_requested = Signal(str)
     what_was_near_requested = Signal(str)
+    #: Page → app: a popup needs the record's text ("kind:id"); answer with :meth:`send_details`.
+    details_requested = Signal(str)
     cameras_near_requested = Signal(float, float)
     search_around_requested = Signal(float, float)
     #: The visible area changed: {lat, lon, zoom, bbox: [w, s, e, n]}.
@@ -169,6 +178,7 @@ class MapView(QWidget):
         self._queue: list[str] = []
         self._seq = 0
         self._last_counts: dict[str, Any] = {}
+        self._last_ack = 0
         self._last_view: dict[str, Any] | None = None
         self._layers: dict[str, bool] = {name: name != "heat" for name in LAYERS}
         self._shut = False
@@ -227,6 +237,11 @@ class MapView(QWidget):
         return dict(self._last_counts)
 
     @property
+    def last_ack(self) -> int:
+        """Sequence number of the last message the page acknowledged (deltas: once drawn)."""
+        return self._last_ack
+
+    @property
     def last_view(self) -> dict[str, Any] | None:
         return self._last_view
 
@@ -275,6 +290,23 @@ class MapView(QWidget):
         else:
             self._queue.append(text)
         return self._seq
+
+    def apply_rows(self, rows_json: str, *, more: bool = False) -> int:
+        """Add or update event markers from compact rows (``map_payload.encode_rows``, made off the GUI thread).
+
+        Rows carry no popup text: the page asks for it (:attr:`details_requested`) when a popup opens.
+        """
+        self._seq += 1
+        text = f'{{"op":"delta","seq":{self._seq},"more":{"true" if more else "false"},"rows":{rows_json}}}'
+        if self._ready:
+            self._bridge.push.emit(text)
+        else:
+            self._queue.append(text)
+        return self._seq
+
+    def send_details(self, ref: str, page_record: dict[str, Any] | None) -> int:
+        """A record's popup text (``map_payload.to_page``), or None when the store no longer has it."""
+        return self.send("details", ref=ref, rec=page_record)
 
     def prune(self, since_ms: int | None, until_ms: int | None = None) -> int:
         """Drop timed markers outside [since, until]; cameras stay."""
@@ -343,6 +375,7 @@ class MapView(QWidget):
         self.layer_toggled.emit(name, 1 if on else 0)
 
     def _applied(self, seq: int, counts: dict[str, Any]) -> None:
+        self._last_ack = max(self._last_ack, seq)
         self._last_counts = counts
         self.applied.emit(seq, counts)
 

@@ -123,8 +123,9 @@ class SearchPanel(QWidget):
 
     #: Double-clicked result: "kind:id".
     recordActivated = Signal(str)
-    #: A page of results is shown: (title, records).
-    resultsReady = Signal(str, list)
+    #: A page of results is shown: (title, records). ``object``: the list travels as it is
+    #: (no QVariant copy), and can be relayed to ``Bus.results_ready``.
+    resultsReady = Signal(str, object)
     #: A search was refused or failed: the message shown.
     searchFailed = Signal(str)
 

@@ -293,6 +293,8 @@ class Timeline(QWidget):
 
     #: An event was clicked: "kind:id".
     recordSelected = Signal(str)
+    #: An event was double-clicked: "kind:id" (show it: centre the map, fill the video grid).
+    recordActivated = Signal(str)
     #: The user set a time window on the timeline: (since, until) aware UTC datetimes.
     timeWindowSelected = Signal(object, object)
     #: A fetch was drawn (for tests and the self-test): number of lanes drawn.
@@ -396,6 +398,12 @@ class Timeline(QWidget):
         a = t0.timestamp() if isinstance(t0, datetime) else float(t0)
         b = t1.timestamp() if isinstance(t1, datetime) else float(t1)
         self.view.setXRange(a, b, padding=0)
+
+    def lane_totals(self) -> dict[str, int]:
+        """Events per lane in the view last drawn ({} before the first draw); for the self-test."""
+        if self._data is None:
+            return {}
+        return {key: int(ld.total) for key, ld in self._data.lanes.items()}
 
     def x_range(self) -> tuple[float, float]:
         (a, b), _ = self.view.viewRange()
@@ -634,6 +642,8 @@ class Timeline(QWidget):
         if ref:
             self.select(ref)
             self.recordSelected.emit(ref)
+            if ev.double():
+                self.recordActivated.emit(ref)
 
     # ------------------------------------------------------------------ time window
     def _region_dragged(self, a: float, b: float, finished: bool) -> None:

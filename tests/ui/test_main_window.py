@@ -17,11 +17,15 @@ from rtcc_desktop.model.timeutil import to_iso, utc_now  # noqa: E402
 from rtcc_desktop.model.validate import FeedContext, normalise  # noqa: E402
 from rtcc_desktop.store import open_store  # noqa: E402
 from rtcc_desktop.tiles import TileCache, TileSource  # noqa: E402
+from rtcc_desktop.ui.alerts_panel import AlertsPanel  # noqa: E402
+from rtcc_desktop.ui.event_list import EventList  # noqa: E402
 from rtcc_desktop.ui.main_window import MainWindow  # noqa: E402
+from rtcc_desktop.ui.search_panel import SearchPanel  # noqa: E402
+from rtcc_desktop.ui.timeline import Timeline  # noqa: E402
 from rtcc_desktop.ui.testing import dispose, js_eval, wait_until  # noqa: E402
 
 LAT, LON = 33.6140, -85.8350
-BUILT_IN = ("video", "alerts", "health", "timeline", "events")
+BUILT_IN = ("video", "alerts", "health", "search", "timeline", "events")
 
 
 @pytest.fixture(autouse=True)
@@ -76,26 +80,31 @@ def test_window_opens_with_named_panels_and_closes(make_window):
     for name in BUILT_IN:
         assert w.dock(name).objectName() == f"dock-{name}"
         assert w.dock(name).isVisible()
-    assert isinstance(w.panel("timeline"), QLabel)  # placeholder until the timeline issue lands
+    real = {"timeline": Timeline, "events": EventList, "alerts": AlertsPanel, "search": SearchPanel}
+    for name, cls in real.items():
+        assert isinstance(w.panel(name), cls), name
     assert w.centralWidget() is w.map_view
     view_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&View")
     panel_titles = {a.text() for a in view_menu.actions()[0].menu().actions()}
-    assert {"Video", "Alerts", "Feed health", "Timeline", "Events"} <= panel_titles
+    assert {"Video", "Alerts", "Feed health", "Search", "Timeline", "Events"} <= panel_titles
     assert wait_until(lambda: w.map_view.counts.get("cad") == 5, 20)
+    assert wait_until(lambda: w.events.model.rowCount() == 5, 10)  # the five calls, in the event list too
+    assert wait_until(lambda: w.timeline.lane_totals().get("cad") == 5, 10)
     w.close()
     assert not w.store_worker.alive and not w.map_worker.alive
+    assert not w.timeline.worker.alive and not w.search.worker.alive
 
 
 def test_other_issues_register_panels_and_replace_placeholders(make_window):
     w = make_window()
-    custom = QLabel("search")
-    dock = w.register_dock("search", "Search", custom, Qt.DockWidgetArea.LeftDockWidgetArea)
-    assert w.panel("search") is custom and dock.objectName() == "dock-search"
+    custom = QLabel("notes")
+    dock = w.register_dock("notes", "Notes", custom, Qt.DockWidgetArea.LeftDockWidgetArea)
+    assert w.panel("notes") is custom and dock.objectName() == "dock-notes"
     with pytest.raises(ValueError):
         w.register_dock("search", "Again", QLabel())
-    real_timeline = QLabel("the real timeline")
-    old = w.set_panel("timeline", real_timeline)
-    assert isinstance(old, QLabel) and w.panel("timeline") is real_timeline
+    better = QLabel("better notes")
+    old = w.set_panel("notes", better)
+    assert old is custom and w.panel("notes") is better
 
 
 def test_panels_toggle_and_layout_is_restored(make_window, settings):
@@ -131,7 +140,8 @@ def test_last_map_view_is_restored(make_window):
 def test_shortcuts_drive_the_time_window_and_map(make_window):
     w = make_window()
     expected = {"Last 15 min": "Ctrl+1", "Last hour": "Ctrl+2", "Last 24 h": "Ctrl+3", "Follow now (live)": "Ctrl+L",
-                "Heat map": "Ctrl+H", "Reset layout": "Ctrl+Shift+R", "Save map area for offline use…": "Ctrl+Shift+P"}
+                "Heat map": "Ctrl+H", "Reset layout": "Ctrl+Shift+R", "Save map area for offline use…": "Ctrl+Shift+P",
+                "Wall mode": "Ctrl+Shift+W"}
     shortcuts = {a.text(): a.shortcut().toString() for a in w.actions()}
     for text, key in expected.items():
         assert shortcuts.get(text) == key, text
@@ -178,3 +188,48 @@ def test_video_grid_is_embedded_and_follows_camera_requests(make_window):
     w.bus.cameras_requested.emit(cams, "test")
     assert [c["name"] for c in w.video_grid.cameras() if c] == ["Cam A", "Cam B"]
     assert "2 camera(s)" in w.statusBar().currentMessage()
+
+
+def test_wall_mode_hides_the_window_and_leaving_brings_it_back(make_window):
+    w = make_window()
+    view_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&View")
+    assert w.act_wall in view_menu.actions()
+    w.act_wall.trigger()
+    wall = w.wall
+    assert wall is not None and not wall.closed
+    assert not w.isVisible()
+    assert all(win.isVisible() for win in wall.windows)
+    assert wait_until(lambda: wall.map_view is not None and wall.map_view.is_ready, 30)
+    wall._unlocked()  # what the right supervisor PIN does
+    assert wait_until(lambda: wall.closed, 10)
+    assert w.isVisible() and w.wall is None
+
+
+def test_a_bad_wall_layout_is_reported_and_the_window_stays(make_window, tmp_path, monkeypatch):
+    bad = tmp_path / "wall.toml"
+    bad.write_text("[wall]\ntitle = 3\n[[wall.screens]]\nshow = 'toaster'\n", encoding="utf-8")
+    warned = []
+    monkeypatch.setattr("rtcc_desktop.ui.main_window.QMessageBox.warning", lambda *a: warned.append(a[2]))
+    w = make_window(wall_layout=bad)
+    assert w.enter_wall_mode() is None
+    assert w.isVisible() and w.wall is None
+    assert warned and "wall.toml" in warned[0]
+
+
+def test_search_around_here_on_the_map_fills_the_search_panel(make_window):
+    w = make_window()
+    w.map_view.search_around_requested.emit(LAT, LON)
+    assert w.dock("search").isVisible()
+    assert w.search.from_point.isChecked()
+    assert abs(w.search.lat.value() - LAT) < 1e-6 and abs(w.search.lon.value() - LON) < 1e-6
+    assert "33.61400" in w.search.from_point.text()
+
+
+def test_a_map_closed_before_it_moved_saves_no_view_so_the_next_start_fits_the_data(make_window, settings):
+    w = make_window()
+    assert wait_until(lambda: w.map_view.last_view is not None, 10)
+    w.close()
+    assert settings.value("map/view") is None
+    again = make_window()
+    assert not again._had_saved_view  # so it zooms to the records as they arrive
+    assert wait_until(lambda: abs((again.map_view.last_view or {}).get("lat", 0) - LAT) < 0.05, 20)

@@ -16,10 +16,10 @@ from rtcc_desktop.store import open_store  # noqa: E402
 from rtcc_desktop.tiles import TileCache, TileSource  # noqa: E402
 from rtcc_desktop.ui.bus import Bus  # noqa: E402
 from rtcc_desktop.ui.map_controller import MapController  # noqa: E402
-from rtcc_desktop.ui.map_payload import cone_polygon, priority_class, to_page, to_page_many  # noqa: E402
+from rtcc_desktop.ui.map_payload import cone_polygon, encode_rows, priority_class, to_page, to_page_many, to_rows  # noqa: E402
 from rtcc_desktop.ui.map_view import MapView  # noqa: E402
 from rtcc_desktop.ui.store_worker import StoreWorker  # noqa: E402
-from rtcc_desktop.ui.testing import dispose, js_eval, wait_until  # noqa: E402
+from rtcc_desktop.ui.testing import dispose, js_eval, spin, wait_until  # noqa: E402
 
 LAT, LON = 33.6140, -85.8350
 
@@ -109,22 +109,87 @@ def test_delta_in_gives_markers_on_the_page(view):
     assert view.js_errors == []
 
 
-def test_incremental_cluster_bounds_match_a_full_recalculation(view):
-    """Our in-place cluster bounds update (for fast deltas) must give markercluster's own answer."""
+def zoom_to(view, lat: float, lon: float, zoom: int) -> None:
+    """Set the view and wait for the zoom animation to end (Leaflet ignores a new view while it runs)."""
+    view.set_view(lat, lon, zoom)
+    assert wait_until(lambda: js_eval(view, "JSON.stringify([RTCC.map.getZoom(), !!RTCC.map._animatingZoom])") == [zoom, False], 10)
+    spin(50)
+
+
+def test_clusters_grown_delta_by_delta_match_one_pass(view):
+    """Deltas of compact rows extend the clustering of every zoom already seen; the result must equal one pass over all."""
     import random
 
     rng = random.Random(3)
     next_id = 1
-    for size in (3000, 500, 50, 1):
-        batch = [{"kind": "cad", "id": next_id + i, "lat": LAT + rng.gauss(0, 0.01), "lon": LON + rng.gauss(0, 0.01),
-                  "time": ago(1), "priority": "2"} for i in range(size)]
+    kinds = ("cad", "cad", "alpr", "gunshot")
+    for zoom, size in ((13, 3000), (15, 500), (11, 50), (13, 1)):
+        batch = [{"kind": kinds[i % 4], "id": next_id + i, "lat": LAT + rng.gauss(0, 0.01), "lon": LON + rng.gauss(0, 0.01),
+                  "time": ago(1), "priority": str(i % 5)} for i in range(size)]
         next_id += size
-        view.apply_records(to_page_many(batch))
-    assert wait_until(lambda: view.counts.get("cad") == 3551, 30)
-    view.prune(since_ms=None, until_ms=0)  # removals take the original (dirty-marking) path
-    view.apply_records(to_page_many([{"kind": "cad", "id": 99999, "lat": LAT, "lon": LON, "time": ago(1)}]))
-    assert wait_until(lambda: view.counts.get("cad") == 1, 10)
-    assert js_eval(view, "RTCC.checkClusterBounds()") < 1e-9
+        seq = view.apply_rows(encode_rows(to_rows(batch)))
+        assert wait_until(lambda: view.last_ack == seq, 30)
+        zoom_to(view, LAT, LON, zoom)  # the page clusters the new zoom level when it draws it
+    check = js_eval(view, "JSON.stringify(RTCC.checkClusterBounds())")
+    assert check["compared"] >= 6 and check["worst"] < 1e-9, check  # zoom 11, 13 and 15 of each of three kinds
+    view.prune(since_ms=None, until_ms=0)  # removals start the clustering again from scratch
+    seq = view.apply_rows(encode_rows(to_rows([{"kind": "cad", "id": 99999, "lat": LAT, "lon": LON, "time": ago(1)}])))
+    assert wait_until(lambda: view.last_ack == seq and view.counts.get("cad") == 1, 10)
+    check = js_eval(view, "JSON.stringify(RTCC.checkClusterBounds())")
+    assert check["compared"] >= 1 and check["worst"] < 1e-9, check
+    assert view.js_errors == []
+
+
+def click_at(view, x: float, y: float) -> str:
+    """A real DOM click at container pixel (x, y), on whatever the page has there; returns that element's tag."""
+    return js_eval(view, f"(function () {{ var r = RTCC.map.getContainer().getBoundingClientRect(), x = r.left + {x}, y = r.top + {y};"
+                         " var el = document.elementFromPoint(x, y);"
+                         " ['mousedown', 'mouseup', 'click'].forEach(function (t) { el.dispatchEvent(new MouseEvent(t,"
+                         " {bubbles: true, cancelable: true, clientX: x, clientY: y, button: 0})); });"
+                         " return el.tagName; })()")
+
+
+def test_rows_are_drawn_as_points_and_clusters_that_answer_clicks(view):
+    """Compact rows: clusters and lone points on the canvas; a click opens a popup whose text comes later from Python."""
+    near = [{"kind": "cad", "id": i, "lat": LAT + i * 2e-5, "lon": LON, "time": ago(1), "priority": "1"} for i in range(1, 21)]
+    alone = {"kind": "gunshot", "id": 7, "lat": LAT - 0.01, "lon": LON - 0.012, "time": ago(2), "rounds": 5,
+             "address": "<b>200 Oak Ave</b>"}
+    hot = {"kind": "alpr", "id": 3, "lat": LAT + 0.01, "lon": LON + 0.01, "time": ago(3), "plate": "HOT9", "hot": True}
+    rows = to_rows([*near, alone, hot])
+    assert [r[0] for r in rows] == [0] * 20 + [1, 2] and rows[0][5] == 1 and rows[-1][5] == 1
+    assert "200 Oak" not in encode_rows(rows)  # rows carry no feed text
+    seq = view.apply_rows(encode_rows(rows))
+    assert wait_until(lambda: view.last_ack == seq, 20)
+    assert (view.counts["cad"], view.counts["gunshot"], view.counts["hotlist"], view.counts["heat"]) == (20, 1, 1, 21)
+    zoom_to(view, LAT - 0.005, LON - 0.006, 14)
+    drawn = js_eval(view, "JSON.stringify(RTCC.drawn())")
+    assert [(c["kind"], c["n"]) for c in drawn["clusters"]] == [("cad", 20)]
+    point = next(p for p in drawn["points"] if p["ref"] == "gunshot:7")
+
+    hover = (f"(function () {{ var r = RTCC.map.getContainer().getBoundingClientRect(), x = r.left + {point['at'][0]},"
+             f" y = r.top + {point['at'][1]}, el = document.elementFromPoint(x, y);"
+             " el.dispatchEvent(new MouseEvent('mousemove', {bubbles: true, clientX: x, clientY: y}));"
+             " return el.classList.contains('leaflet-interactive'); })()")
+    assert wait_until(lambda: js_eval(view, hover) is True, 10)  # the pointer cursor over a point
+
+    heard = []
+    view.details_requested.connect(heard.append)
+    assert click_at(view, *point["at"]) == "CANVAS"
+    assert wait_until(lambda: heard == ["gunshot:7"], 10)  # the popup asked Python for the text
+    popup = "(document.querySelector('.leaflet-popup .rtcc-popup') || {}).textContent || ''"
+    assert wait_until(lambda: "Loading details" in js_eval(view, popup), 10)
+    assert "Gunshot detection" in js_eval(view, popup)
+    view.send_details("gunshot:7", to_page({**alone, "id": 7}))
+    assert wait_until(lambda: "<b>200 Oak Ave</b>" in js_eval(view, popup), 10)  # feed text, shown as text
+    assert js_eval(view, "document.querySelectorAll('.leaflet-popup b').length") == 0
+    assert "Loading details" not in js_eval(view, popup)
+
+    cluster = drawn["clusters"][0]
+    click_at(view, *cluster["at"])  # a cluster zooms in to its points
+    assert wait_until(lambda: js_eval(view, "RTCC.map.getZoom()") > 14, 10)
+    view.set_layers({"cad": False})
+    assert wait_until(lambda: js_eval(view, "JSON.stringify(RTCC.drawn())")["clusters"] == [], 10)
+    assert view.js_errors == []
 
 
 def test_times_show_in_the_centres_zone(qtbot, tmp_path):
@@ -185,6 +250,17 @@ def test_click_select_on_the_page_reaches_python(qtbot, live_map):
     assert wait_until(lambda: stats(view)["selected"] == 1, 10)
     bus.clear_selection()
     assert wait_until(lambda: stats(view)["selected"] == 0, 10)
+
+
+def test_popup_text_comes_from_the_store_when_the_popup_opens(qtbot, live_map):
+    _bus, ctl, _db = live_map
+    view = ctl.view
+    assert js_eval(view, "JSON.stringify(RTCC._recs()['cad:1'].f)") is None  # events arrive without their text
+    assert js_eval(view, "RTCC.openPopup('cad:1')") is True
+    popup = "(document.querySelector('.leaflet-popup .rtcc-popup') || {}).textContent || ''"
+    assert wait_until(lambda: "100 Main St" in js_eval(view, popup), 10)
+    text = js_eval(view, popup)
+    assert "SHOTS FIRED" in text and "CAD incident" in text and "Loading" not in text
 
 
 def test_selection_from_python_highlights_and_pans(qtbot, live_map):
@@ -250,6 +326,22 @@ def test_heat_and_layer_toggles(qtbot, live_map):
     assert wait_until(lambda: js_eval(view, "JSON.stringify(RTCC.visibleLayers())")["alpr"] is False, 10)
     assert view.layers["heat"] is True and "bogus" not in view.layers
     assert view.js_errors == []
+
+
+def test_compact_rows():
+    t = "2024-05-01T12:00:00Z"
+    assert to_rows([
+        {"kind": "cad", "id": 4, "lat": 33.6140004, "lon": -85.8350004, "time": t, "priority": "P2", "narrative": "secret text"},
+        {"kind": "cad", "id": 5, "lat": LAT, "lon": LON, "time": None, "priority": None},
+        {"kind": "gunshot", "id": 6, "lat": LAT, "lon": LON, "time": t},
+        {"kind": "alpr", "id": 7, "lat": LAT, "lon": LON, "time": t, "plate": "ABC1", "hot": True},
+        {"kind": "alpr", "id": 8, "lat": LAT, "lon": LON, "time": t, "plate": "ABC2"},
+        {"kind": "camera", "id": 9, "lat": LAT, "lon": LON},  # cameras travel as full records
+        {"kind": "cad", "id": 10, "lat": float("nan"), "lon": LON},
+        {"kind": "cad", "id": 11, "lat": None, "lon": LON},
+    ]) == [[0, 4, 33.614, -85.835, 1714564800, 2], [0, 5, LAT, LON, None, 0], [1, 6, LAT, LON, 1714564800, 0],
+           [2, 7, LAT, LON, 1714564800, 1], [2, 8, LAT, LON, 1714564800, 0]]
+    assert to_rows([{"kind": "alpr", "id": 1, "lat": LAT, "lon": LON, "plate": "xyz9"}], hot_plates={"XYZ9"})[0][5] == 1
 
 
 def test_payload_styles_and_cones():

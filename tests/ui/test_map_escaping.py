@@ -10,7 +10,7 @@ register_schemes()
 
 from rtcc_desktop.tiles import TileCache, TileSource  # noqa: E402
 from rtcc_desktop.ui.map_page import PageOptions, attribution_html, render_page  # noqa: E402
-from rtcc_desktop.ui.map_payload import to_page_many  # noqa: E402
+from rtcc_desktop.ui.map_payload import encode_rows, to_page, to_page_many, to_rows  # noqa: E402
 from rtcc_desktop.ui.map_view import MapView  # noqa: E402
 from rtcc_desktop.ui.testing import dispose, js_eval, spin, wait_until  # noqa: E402
 
@@ -60,6 +60,28 @@ def test_hostile_feed_text_is_shown_as_text_and_never_runs(view):
             assert HOSTILE_NARRATIVE in popup["text"] and "<b onmouseover" in popup["text"]
         if ref == "alpr:1":
             assert "onerror=window.__pwned_plate=1" in popup["text"]
+    assert pwned(view) == {k: "undefined" for k in ("img", "script", "type", "svg", "plate", "csp")}
+    assert view.js_errors == []
+
+
+def test_hostile_text_fetched_when_a_popup_opens_is_shown_as_text(view):
+    """Events travel as bare rows; the text a popup fetches later goes through the same escaping."""
+    rec = {"kind": "cad", "id": 5, "lat": 33.61, "lon": -85.83, "time": "2024-05-01T12:00:00Z", "type": HOSTILE_TYPE,
+           "narrative": HOSTILE_NARRATIVE, "priority": "1"}
+    seq = view.apply_rows(encode_rows(to_rows([rec])))
+    assert wait_until(lambda: view.last_ack == seq, 15)
+    asked = []
+    view.details_requested.connect(asked.append)
+    assert js_eval(view, "RTCC.openPopup('cad:5')") is True
+    assert wait_until(lambda: asked == ["cad:5"], 10)
+    view.send_details("cad:5", {**to_page(rec), "r": "cad:6"})  # an answer for another record is ignored
+    view.send_details("cad:5", to_page(rec))
+    text = "(document.querySelector('.leaflet-popup .rtcc-popup') || {}).textContent || ''"
+    assert wait_until(lambda: HOSTILE_NARRATIVE in js_eval(view, text), 10)
+    spin(300)
+    assert js_eval(view, "document.querySelectorAll('.leaflet-popup img, .leaflet-popup script, .leaflet-popup svg,"
+                         " .leaflet-popup b').length") == 0
+    assert "<b onmouseover" in js_eval(view, text)
     assert pwned(view) == {k: "undefined" for k in ("img", "script", "type", "svg", "plate", "csp")}
     assert view.js_errors == []
 
