@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=float, default=None, help="minutes before growth is measured (default: a fifth)")
     p.add_argument("--outage", action="store_true", help="fail the gunshot feed for 2 minutes mid-run")
     p.add_argument("--screenshot", default=None, help="save the wall as PNG at the end")
+    p.add_argument("--map-window", choices=("15m", "1h", "24h"), default=None,
+                   help="override the layout's map window; 15m fills within the run, so a plateau shows")
     args = p.parse_args(argv)
     warmup = args.warmup if args.warmup is not None else args.minutes / 5.0
 
@@ -90,7 +92,15 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="rtcc-wall-soak-"))
     session = open_session(tmp / "soak.sqlite", demo=True, settings=temp_settings(tmp), tile_cache_dir=tmp / "tiles",
                            sim_rate=args.rate, sim_history=2000)
-    wall = open_wall(session, show=False)
+    layout = None
+    if args.map_window:
+        import dataclasses
+
+        from rtcc_desktop.wall_layout import load_wall_layout
+
+        base = load_wall_layout()
+        layout = dataclasses.replace(base, map=dataclasses.replace(base.map, window=args.map_window))
+    wall = open_wall(session, show=False, layout=layout)
     wall.show(full_screen=False, size=(3840, 1080))
     started = time.monotonic()
     end = started + args.minutes * 60.0

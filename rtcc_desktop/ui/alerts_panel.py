@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any, Final
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,11 +33,12 @@ from PySide6.QtWidgets import (
 
 from rtcc_desktop.analysis import alerts as A
 from rtcc_desktop.model.timeutil import from_iso
+from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
 from rtcc_desktop.ui.store_worker import StoreWorker
 
 log = logging.getLogger(__name__)
 
-AnyIndex = QModelIndex | QPersistentModelIndex
+
 COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("Raised", "created"),
     ("Event time", "record_time"),
@@ -69,23 +70,10 @@ def _local(iso: str | None) -> str:
     return from_iso(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S") if iso else ""
 
 
-class AlertsModel(QAbstractTableModel):
+class AlertsModel(RowTableModel):
     """Alerts newest first (raised, then event time)."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.rows: list[dict[str, Any]] = []
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][0]
-        return None
+    headers = tuple(h for h, _ in COLUMNS)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self.rows):

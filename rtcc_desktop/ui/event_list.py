@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
 from rtcc_desktop.analysis.tables import reading
 from rtcc_desktop.model.records import TABLES
 from rtcc_desktop.model.timeutil import from_iso, to_iso
+from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
 from rtcc_desktop.ui.store_worker import StoreWorker
 
 log = logging.getLogger(__name__)
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 #: (header, sort key) of each column.
 COLUMNS: Final[tuple[tuple[str, str], ...]] = (
@@ -181,8 +181,10 @@ def max_ids(store: Any, kinds: Iterable[str]) -> dict[str, int]:
 # --------------------------------------------------------------------------- model
 
 
-class EventTableModel(QAbstractTableModel):
+class EventTableModel(RowTableModel):
     """Lazy table over the store; pages come from the worker, never from the GUI thread."""
+
+    headers = tuple(h for h, _ in COLUMNS)
 
     #: True while a page is being fetched.
     loadingChanged = Signal(bool)
@@ -195,7 +197,6 @@ class EventTableModel(QAbstractTableModel):
         self.page_size = page_size
         self.filter = EventFilter()
         self.order = Sort()
-        self.rows: list[dict[str, Any]] = []
         self._exhausted = False
         self._loading = False
         self._generation = 0
@@ -203,17 +204,6 @@ class EventTableModel(QAbstractTableModel):
         self._delta_pending = False
 
     # ------------------------------------------------------------------ Qt model
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section][0]
-        return None
-
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self.rows):
             return None

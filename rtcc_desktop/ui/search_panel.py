@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,11 +36,12 @@ from PySide6.QtWidgets import (
 from rtcc_desktop.analysis.near import ReasonRequired, require_reason, what_was_near
 from rtcc_desktop.analysis.plates import audited_plate_search
 from rtcc_desktop.model.timeutil import from_iso
+from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
 from rtcc_desktop.ui.store_worker import StoreWorker
 
 log = logging.getLogger(__name__)
 
-AnyIndex = QModelIndex | QPersistentModelIndex
+
 PAGE: Final[int] = 100
 KIND_LABELS: Final[dict[str, str]] = {"cad": "Incident", "gunshot": "Gunshot", "alpr": "Plate read", "camera": "Camera"}
 COLUMNS: Final[tuple[str, ...]] = ("Kind", "Time", "What", "Where", "Distance", "Match", "Source")
@@ -53,28 +54,15 @@ def _actor() -> str:
         return "unknown"
 
 
-class ResultsModel(QAbstractTableModel):
+class ResultsModel(RowTableModel):
     """One page of search results (records as the store returns them)."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.rows: list[dict[str, Any]] = []
+    headers = COLUMNS
 
     def set_rows(self, rows: list[dict[str, Any]]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
         self.endResetModel()
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self.rows):
