@@ -65,8 +65,12 @@ class FeedBadges(QWidget):
             colour = STATUS_COLOURS.get(status, STATUS_COLOURS["red"])
             # Feed names are from our own config, but escape anyway: the label is rich text.
             safe = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            badge.setText(f'<span style="color:{colour}">●</span> {safe} <span style="color:#9aa3ad">{fmt_lag(_get(h, "lag_s"))}</span>')
-            badge.setToolTip(f"{name}: {status} — {_get(h, 'reason', '') or ''}")
+            text = f'<span style="color:{colour}">●</span> {safe} <span style="color:#9aa3ad">{fmt_lag(_get(h, "lag_s"))}</span>'
+            if badge.text() != text:  # a relayout of the status bar each time otherwise
+                badge.setText(text)
+            tip = f"{name}: {status} — {_get(h, 'reason', '') or ''}"
+            if badge.toolTip() != tip:
+                badge.setToolTip(tip)
             badge.setProperty("status", status)
         for name in list(self._badges):
             if name not in seen:
@@ -125,20 +129,50 @@ class FeedHealthPanel(QWidget):
         lay.addWidget(self.empty)
         lay.addWidget(self.table)
         self.table.hide()
+        self._shown: list[tuple[str, list[str]]] = []
 
     def set_health(self, rows: list[Any]) -> None:
-        self.table.setRowCount(len(rows))
-        for i, h in enumerate(rows):
-            status = str(_get(h, "status", ""))
-            values = [
-                _get(h, "name", ""), KIND_NAMES.get(_get(h, "kind", ""), _get(h, "kind", "")), status.upper(),
-                fmt_lag(_get(h, "lag_s")), f"{_get(h, 'rows_in', 0):,}", f"{_get(h, 'rows_rejected', 0):,}",
-                local_time(_get(h, "last_success"), self.tz) or "never", _get(h, "last_error") or _get(h, "reason") or "",
-            ]
-            for j, v in enumerate(values):
-                item = QTableWidgetItem(str(v))  # plain text item: feed errors are shown as text
-                if j == 2:
-                    item.setForeground(QColor(STATUS_COLOURS.get(status, "#e3e6ea")))
-                self.table.setItem(i, j, item)
-        self.table.setVisible(bool(rows))
+        """Show ``rows``, touching only cells whose text changed.
+
+        This runs every few seconds on the GUI thread; rebuilding every item
+        made the ResizeToContents header re-measure the table 30+ times per
+        refresh (the biggest GUI-thread cost in bench/map_stall.py).
+        """
+        table = [
+            (
+                str(_get(h, "status", "")),
+                [
+                    str(v)
+                    for v in (
+                        _get(h, "name", ""), KIND_NAMES.get(_get(h, "kind", ""), _get(h, "kind", "")),
+                        str(_get(h, "status", "")).upper(), fmt_lag(_get(h, "lag_s")),
+                        f"{_get(h, 'rows_in', 0):,}", f"{_get(h, 'rows_rejected', 0):,}",
+                        local_time(_get(h, "last_success"), self.tz) or "never",
+                        _get(h, "last_error") or _get(h, "reason") or "",
+                    )
+                ],
+            )
+            for h in rows
+        ]
+        if table == self._shown:
+            return
+        self._shown = table
+        view = self.table
+        view.setUpdatesEnabled(False)
+        try:
+            if view.rowCount() != len(table):
+                view.setRowCount(len(table))
+            for i, (status, values) in enumerate(table):
+                for j, text in enumerate(values):
+                    item = view.item(i, j)
+                    if item is None:
+                        item = QTableWidgetItem(text)  # plain text item: feed errors are shown as text
+                        view.setItem(i, j, item)
+                    elif item.text() != text:
+                        item.setText(text)
+                    if j == 2:
+                        item.setForeground(QColor(STATUS_COLOURS.get(status, "#e3e6ea")))
+        finally:
+            view.setUpdatesEnabled(True)
+        view.setVisible(bool(rows))
         self.empty.setVisible(not rows)
