@@ -50,7 +50,7 @@ def parse_mix(text: str) -> dict[str, float]:
 
 def ingest(path: Path, n: int, mix: dict[str, float], batch: int) -> dict[str, dict[str, float]]:
     figures: dict[str, dict[str, float]] = {}
-    store = open_store(path)
+    store = open_store(path, writer=True)  # as the sync engine opens it
     try:
         for kind, share in mix.items():
             count = int(round(n * share))

@@ -207,12 +207,12 @@ def _db_path(args: argparse.Namespace) -> Path:
     return paths.ensure(paths.demo_db() if args.demo else paths.default_db())
 
 
-def _open_store(args: argparse.Namespace):  # -> Store
+def _open_store(args: argparse.Namespace, *, writer: bool = False):  # -> Store
     from rtcc_desktop.store import open_store
 
     path = _db_path(args)
     try:
-        return open_store(path)
+        return open_store(path, writer=writer)
     except Exception as exc:  # sqlite errors, newer schema, unreadable file
         raise CliError(f"cannot open the database {path}: {exc}") from exc
 
@@ -310,7 +310,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     if not args.agency:
         log.warning("no --agency given: rows that name no agency are stored as UNSPECIFIED")
-    store = _open_store(args)
+    store = _open_store(args, writer=True)
     failed = 0
     try:
         for path in args.files:

@@ -484,7 +484,7 @@ class SyncEngine:
     # -- store
     def _open(self) -> Any:
         if self._store is None:
-            self._store = open_store(self.store_path)
+            self._store = open_store(self.store_path, writer=True)
         return self._store
 
     @property

@@ -23,7 +23,7 @@ from rtcc_desktop.model.records import KINDS, TABLES
 from rtcc_desktop.model.timeutil import iso_now
 from rtcc_desktop.store import queries
 from rtcc_desktop.store.bounds import TimeArg, check_kind, iso_arg, kinds_arg, page
-from rtcc_desktop.store.connection import connect
+from rtcc_desktop.store.connection import CACHE_KIB, WRITER_CACHE_KIB, connect
 from rtcc_desktop.store.errors import StoreError
 from rtcc_desktop.store.schema import FEED_FIELDS, migrate
 from rtcc_desktop.store.upserts import (
@@ -46,10 +46,10 @@ PURGE_CHUNK = 20_000
 class Store:
     """The local cache; see docs/interfaces.md for the calls other packages use."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, writer: bool = False) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
-        self.db: Database = connect(path)
+        self.db: Database = connect(path, WRITER_CACHE_KIB if writer else CACHE_KIB)
         try:
             old = migrate(self.db)
         except BaseException:
@@ -300,6 +300,9 @@ class Store:
             return queries.get(conn, kind, id)
 
 
-def open_store(path: str | Path) -> Store:
-    """Open (creating and migrating as needed) the cache at ``path``; ``":memory:"`` works."""
-    return Store(path)
+def open_store(path: str | Path, *, writer: bool = False) -> Store:
+    """Open (creating and migrating as needed) the cache at ``path``; ``":memory:"`` works.
+
+    ``writer=True`` for the connection that ingests feeds: it gets a larger page cache.
+    """
+    return Store(path, writer=writer)
