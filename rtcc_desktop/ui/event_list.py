@@ -64,6 +64,10 @@ DETAILS_SQL: Final[dict[str, str]] = {
     "camera": "trim(coalesce(name, '') || coalesce(' (' || ownership || ', ' || access || ')', ''))",
 }
 PAGE: Final[int] = 200
+#: Rows held at most. Live rows go on top; past this the oldest loaded rows are
+#: dropped (scrolling down fetches them again), so a console or wall left
+#: running for days does not grow with every event.
+MAX_ROWS: Final[int] = 5000
 
 
 @dataclass(frozen=True)
@@ -343,7 +347,17 @@ class EventTableModel(RowTableModel):
             self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
             self.rows[0:0] = rows
             self.endInsertRows()
+            self._trim()
             self.rowsLoaded.emit(len(self.rows))
+
+    def _trim(self) -> None:
+        """Drop the oldest loaded rows past MAX_ROWS; the rows kept stay a prefix of the listing."""
+        if len(self.rows) <= MAX_ROWS:
+            return
+        self.beginRemoveRows(QModelIndex(), MAX_ROWS, len(self.rows) - 1)
+        del self.rows[MAX_ROWS:]
+        self.endRemoveRows()
+        self._exhausted = False
 
     def _delta_failed(self, gen: int, exc: BaseException) -> None:
         self._delta_pending = False

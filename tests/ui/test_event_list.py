@@ -138,6 +138,28 @@ def test_new_rows_appear_on_top(qtbot, events, db):
     assert m.rowCount() == 41
 
 
+def test_live_rows_never_grow_the_list_past_its_cap(qtbot, events, db, monkeypatch):
+    import rtcc_desktop.ui.event_list as el
+
+    monkeypatch.setattr(el, "MAX_ROWS", 50)
+    _path, store = db
+    m = events.model
+    events.use_window.setChecked(False)
+    qtbot.waitUntil(lambda: m.filter.since is None and m.rowCount() == 40 and not m.loading, timeout=10_000)
+    for batch in range(3):
+        store.upsert("cad", [{"source": "cad", "source_id": f"live{batch}-{i}", "time": to_iso(T0 + timedelta(days=1, minutes=batch * 10 + i)),
+                              "type": f"LIVE {batch}-{i}"} for i in range(10)])
+        m.on_store_changed("cad", 0)
+        qtbot.waitUntil(lambda b=batch: m.rows and m.rows[0]["type"] == f"LIVE {b}-9", timeout=10_000)
+    assert m.rowCount() == 50  # capped: 30 live rows on top, the oldest loaded rows dropped
+    assert [r["type"] for r in m.rows[:3]] == ["LIVE 2-9", "LIVE 2-8", "LIVE 2-7"]
+    assert m.canFetchMore()  # what was dropped comes back by scrolling
+    m.fetchMore()
+    qtbot.waitUntil(lambda: m.rowCount() > 50 and not m.loading, timeout=10_000)
+    keys = [(r["kind"], r["id"]) for r in m.rows]
+    assert len(keys) == len(set(keys))  # no row twice after the trim
+
+
 def test_double_click_asks_to_show_the_record(qtbot, events):
     m = events.model
     index = m.index(2, 0)
