@@ -6,7 +6,7 @@ import gzip
 import threading
 
 import pytest
-from loopback_server import LoopbackServer, Reply
+from loopback_server import Reply
 
 from rtcc_desktop import __version__
 from rtcc_desktop.feeds import http as feeds_http
@@ -20,20 +20,6 @@ from rtcc_desktop.feeds.http import (
 )
 
 OK = Reply(200, b'[{"a": 1}]')
-
-
-@pytest.fixture
-def server():
-    s = LoopbackServer().start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def session():
-    s = make_session(retries=3, backoff_factor=0.01, backoff_jitter=0.01)
-    yield s
-    s.close()
 
 
 @pytest.fixture

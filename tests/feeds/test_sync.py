@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from loopback_server import FakeSoda, LoopbackServer, Reply
+from loopback_server import FakeSoda, Reply
 
 from rtcc_desktop.config import parse_config
 from rtcc_desktop.feeds.health import assess, feed_health
@@ -61,24 +61,10 @@ def count_rows(db_path) -> int:
 
 
 @pytest.fixture
-def server():
-    s = LoopbackServer().start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
 def session():
     s = make_session(retries=2, backoff_factor=0.01, backoff_jitter=0.01)
     yield s
     s.close()
-
-
-@pytest.fixture
-def store(tmp_path):
-    st = open_store(tmp_path / "cache.sqlite")
-    yield st
-    st.close()
 
 
 def test_soql_keyset_query():

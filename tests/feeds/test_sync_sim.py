@@ -92,20 +92,6 @@ def sim():
     s.stop()
 
 
-@pytest.fixture
-def session():
-    s = make_session(retries=3, backoff_factor=0.01, backoff_jitter=0.01)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def store(tmp_path):
-    st = open_store(tmp_path / "cache.sqlite")
-    yield st
-    st.close()
-
-
 def test_all_four_sim_feeds_sync_and_the_second_poll_is_quiet(sim, session, store):
     feeds = sim_feeds(sim)
     assert sorted(feeds) == ["sim-alpr", "sim-cad", "sim-cameras", "sim-gunshots"]
