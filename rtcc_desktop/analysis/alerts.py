@@ -2,10 +2,13 @@
 
 The engine runs on the store's change notice ``(kind, max_rowid)`` (the sync
 engine's ``on_change``): it pulls the new rows with ``changes_since`` from
-its own cursor, checks them against the active hot lists and geofences, and
-writes what it finds to the ``alerts`` table. ``UNIQUE(rule, record)`` plus a
-cursor committed in the same transaction means a record never alerts twice
-for the same rule, even across restarts or when two engines share a file.
+its own rowid cursor per kind, and the rows a feed later edited (a CAD call
+upgraded to P1, a corrected plate read: same rowid) from the store's change
+log with a second cursor, checks them against the active hot lists and
+geofences, and writes what it finds to the ``alerts`` table.
+``UNIQUE(rule, record)`` plus cursors committed in the same transaction
+means a record never alerts twice for the same rule, even across restarts,
+repeated edits, or when two engines share a file.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from rtcc_desktop.analysis import hotlist as hl
 from rtcc_desktop.analysis.tables import db_of, reading, table_exists, writing
 from rtcc_desktop.model.records import TABLES
 from rtcc_desktop.model.timeutil import iso_now, to_iso, utc_now
+from rtcc_desktop.store.queries import max_change_seq, updates_since
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +35,8 @@ CURSORS: Final[str] = "alert_cursors"
 STATES: Final[tuple[str, ...]] = ("new", "acknowledged", "assigned")
 #: Kinds that can raise an alert.
 WATCHED: Final[tuple[str, ...]] = ("alpr", "gunshot", "cad")
+#: The ``alert_cursors`` row holding the change-log position (edits of stored records).
+UPDATED: Final[str] = "updated"
 BATCH: Final[int] = 5000
 MAX_NOTE: Final[int] = 2000
 
@@ -302,6 +308,11 @@ class AlertEngine:
             for kind in WATCHED:
                 if kind not in have:
                     conn.execute(f"INSERT INTO {CURSORS} (kind, rowid) VALUES (?, ?)", [kind, tops.get(kind, 0)])
+            if UPDATED not in have:
+                # an engine from before the change log starts at 0: it missed no edit logged since the migration
+                fresh = start_at == "now" and not have
+                start = max_change_seq(conn) if fresh else 0
+                conn.execute(f"INSERT INTO {CURSORS} (kind, rowid) VALUES (?, ?)", [UPDATED, start])
 
     # ------------------------------------------------------------------ listeners
     def subscribe(self, listener: Listener) -> None:
@@ -332,10 +343,10 @@ class AlertEngine:
 
     # ------------------------------------------------------------------ work
     def process(self, kind: str | None = None, max_rowid: int | None = None) -> list[dict[str, Any]]:
-        """Check every record added since the cursor (all watched kinds); return the new alerts.
+        """Check every record added or edited since the cursors (all watched kinds); return the new alerts.
 
         ``kind``/``max_rowid`` are the notice's and only name what woke us:
-        the cursor decides what is read, so a missed notice loses nothing.
+        the cursors decide what is read, so a missed notice loses nothing.
         """
         new: list[dict[str, Any]] = []
         with self._lock:
@@ -347,18 +358,21 @@ class AlertEngine:
                     rows = self.store.changes_since(k, cursors.get(k, 0), limit=BATCH)
                     if not rows:
                         break
-                    cands: list[Candidate] = []
-                    for rec in rows:
-                        if k == "alpr":
-                            if self._matcher.size:
-                                cands += hotlist_candidates(self._matcher, rec, now_iso)
-                        elif self._fences:
-                            cands += geofence_candidates(self._fences, rec)
                     top = max(int(r["id"]) for r in rows)
-                    new += self._commit(k, top, cands, now_iso)
+                    new += self._commit(k, top, self._candidates(rows, now_iso), now_iso)
                     cursors[k] = top
                     if len(rows) < BATCH:
                         break
+            while True:  # edits of stored records: the change log, in change order
+                with reading(self.store) as conn:
+                    rows = updates_since(conn, cursors.get(UPDATED, 0), WATCHED, BATCH)
+                if not rows:
+                    break
+                top = max(int(r["change_seq"]) for r in rows)
+                new += self._commit(UPDATED, top, self._candidates(rows, now_iso), now_iso)
+                cursors[UPDATED] = top
+                if len(rows) < BATCH:
+                    break
         if new:
             log.info("alerts: %d new", len(new))
             for listener in list(self._listeners):
@@ -367,6 +381,16 @@ class AlertEngine:
                 except Exception:  # a broken view must not stop alerting
                     log.exception("alert listener failed")
         return new
+
+    def _candidates(self, rows: list[dict[str, Any]], now_iso: str) -> list[Candidate]:
+        cands: list[Candidate] = []
+        for rec in rows:
+            if rec["kind"] == "alpr":
+                if self._matcher.size:
+                    cands += hotlist_candidates(self._matcher, rec, now_iso)
+            elif self._fences:
+                cands += geofence_candidates(self._fences, rec)
+        return cands
 
     def _commit(self, kind: str, top: int, cands: list[Candidate], now_iso: str) -> list[dict[str, Any]]:
         """Insert the candidates (skipping ones raised before) and move the cursor, in one transaction."""

@@ -16,7 +16,7 @@ from typing import Any, Final
 from rtcc_desktop.model.geo import EARTH_RADIUS_M, BBox, box_around, haversine_m
 from rtcc_desktop.model.records import KINDS, TABLES
 from rtcc_desktop.store.bounds import epoch_of
-from rtcc_desktop.store.schema import rtree_name
+from rtcc_desktop.store.schema import CHANGE_LOG, PLATE_NAMES, rtree_name
 from rtcc_desktop.store.search_syntax import fts_query, plate_glob, prefix_upper_bound
 
 Record = dict[str, Any]
@@ -184,6 +184,9 @@ def plates(conn: sqlite3.Connection, pattern: str, state: str | None, limit: int
     if state:
         where += " AND state = :state"
         params["state"] = state.strip().upper()
+    if has_wildcards and not prefix:
+        # a leading wildcard: match the distinct plates, then read only theirs
+        where = where.replace("plate GLOB :glob", f"plate IN (SELECT plate FROM {PLATE_NAMES} WHERE plate GLOB :glob)")
     sql = (
         f"SELECT * FROM plate_reads INDEXED BY plate_reads_plate WHERE {where} "
         "ORDER BY plate, time DESC LIMIT :limit OFFSET :offset"
@@ -214,6 +217,44 @@ def text(conn: sqlite3.Connection, words: str | list[str] | tuple[str, ...], lim
 def changes_since(conn: sqlite3.Connection, kind: str, after_rowid: int, limit: int) -> list[Record]:
     sql = f"SELECT * FROM {TABLES[kind]} WHERE id > ? ORDER BY id LIMIT ?"
     return fetch(conn, kind, sql, (int(after_rowid), limit))
+
+
+def updates_since(conn: sqlite3.Connection, after_seq: int, kinds: Iterable[str], limit: int) -> list[Record]:
+    """Records of ``kinds`` UPDATEd after change ``after_seq``, oldest change first, each with ``change_seq``.
+
+    The complement of :func:`changes_since` (inserts, by rowid): a feed's
+    later edit of a row keeps its rowid. A record edited several times is
+    listed once, at its latest change. ``+kind`` keeps the scan on the
+    ``seq`` order rather than the (kind, record_id) index.
+    """
+    asked = set(kinds)
+    wanted = [k for k in KINDS if k in asked]
+    if not wanted:
+        return []
+    marks = ", ".join("?" * len(wanted))
+    top = conn.execute(
+        f"SELECT max(seq) FROM (SELECT seq FROM {CHANGE_LOG} WHERE seq > ? AND +kind IN ({marks}) ORDER BY seq LIMIT ?)",
+        (int(after_seq), *wanted, int(limit)),
+    ).fetchone()[0]
+    if top is None:
+        return []
+    out: list[Record] = []
+    for kind in wanted:
+        out += fetch(
+            conn,
+            kind,
+            f"SELECT t.*, c.seq AS change_seq FROM {CHANGE_LOG} c JOIN {TABLES[kind]} t ON t.id = c.record_id "
+            "WHERE c.seq > ? AND c.seq <= ? AND +c.kind = ?",
+            (int(after_seq), int(top), kind),
+        )
+    out.sort(key=lambda r: int(r["change_seq"]))
+    return out
+
+
+def max_change_seq(conn: sqlite3.Connection) -> int:
+    """The last change number handed out (0 before any update): where a "from now on" cursor starts."""
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (CHANGE_LOG,)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def get(conn: sqlite3.Connection, kind: str, rowid: int) -> Record | None:

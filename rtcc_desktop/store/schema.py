@@ -193,6 +193,79 @@ def _m4_plate_index(db: Database) -> None:
     _table(db, "plate_reads").create_index(["plate"], index_name="plate_reads_plate")
 
 
+#: Every distinct plate ever read and still held: what a pattern that starts
+#: with a wildcard (``*7X2*``) scans instead of every read's index entry.
+PLATE_NAMES: Final[str] = "plate_names"
+
+
+def _m6_plate_names(db: Database) -> None:
+    """One row per distinct plate, so a leading-wildcard search reads plates, not reads.
+
+    Real feeds repeat plates (a car passes many cameras): 5M synthetic reads
+    hold 250k plates, and a ``*X*`` pattern then scans 20x less. New reads add
+    their plates in the upsert's transaction (:func:`index_new_rows`), a
+    corrected plate by trigger; purges remove plates that no read holds any
+    more (:func:`prune_plate_names`), so the table never outlives retention.
+    """
+    db.execute(f"CREATE TABLE {PLATE_NAMES} (plate TEXT PRIMARY KEY NOT NULL) STRICT, WITHOUT ROWID")
+    db.execute(f"INSERT OR IGNORE INTO {PLATE_NAMES} (plate) SELECT DISTINCT plate FROM plate_reads")
+    db.executescript(
+        f"""
+        CREATE TRIGGER plate_reads_names_au AFTER UPDATE OF plate ON plate_reads
+          WHEN old.plate IS NOT new.plate BEGIN
+            INSERT OR IGNORE INTO {PLATE_NAMES} (plate) VALUES (new.plate);
+        END;
+        """
+    )
+
+
+def prune_plate_names(conn: sqlite3.Connection) -> int:
+    """Drop plates no stored read holds any more (after a purge); returns how many."""
+    return conn.execute(
+        f"DELETE FROM {PLATE_NAMES} WHERE NOT EXISTS "
+        f"(SELECT 1 FROM plate_reads r WHERE r.plate = {PLATE_NAMES}.plate)"
+    ).rowcount
+
+
+#: Records changed by an UPDATE after they were inserted (see :func:`_m5_change_log`).
+CHANGE_LOG: Final[str] = "record_changes"
+
+
+def _m5_change_log(db: Database) -> None:
+    """A change number for every record UPDATE, so consumers see edits, not only inserts.
+
+    Rows keep their rowid when a feed re-sends them (upsert on source,
+    source_id), so a rowid cursor never sees a CAD call upgraded to P1 or a
+    corrected plate read. Triggers log each update as (kind, record_id)
+    under a fresh AUTOINCREMENT ``seq`` (never reused, even after purges);
+    a record keeps only its latest entry. Inserts cost nothing extra: no
+    column or index is added to the record tables, and the upsert's WHERE
+    already skips rewriting unchanged rows, so re-read pages log nothing.
+    """
+    db.executescript(
+        f"""
+        CREATE TABLE {CHANGE_LOG} (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, record_id INTEGER NOT NULL
+        ) STRICT;
+        CREATE UNIQUE INDEX {CHANGE_LOG}_record ON {CHANGE_LOG} (kind, record_id);
+        """
+    )
+    for kind in KINDS:
+        table = TABLES[kind]
+        # DELETE + INSERT, not INSERT OR REPLACE: the upsert's own ON CONFLICT would override a trigger's
+        db.executescript(
+            f"""
+            CREATE TRIGGER {table}_changes_au AFTER UPDATE ON {table} BEGIN
+                DELETE FROM {CHANGE_LOG} WHERE kind = '{kind}' AND record_id = new.id;
+                INSERT INTO {CHANGE_LOG} (kind, record_id) VALUES ('{kind}', new.id);
+            END;
+            CREATE TRIGGER {table}_changes_ad AFTER DELETE ON {table} BEGIN
+                DELETE FROM {CHANGE_LOG} WHERE kind = '{kind}' AND record_id = old.id;
+            END;
+            """
+        )
+
+
 def _index_rtree(conn: sqlite3.Connection, kind: str, after_id: int) -> None:
     # OR REPLACE: a row may already be there if the update trigger put it in
     conn.execute(
@@ -205,7 +278,7 @@ def _index_rtree(conn: sqlite3.Connection, kind: str, after_id: int) -> None:
 
 
 def index_new_rows(conn: sqlite3.Connection, kind: str, after_id: int) -> None:
-    """Add rows with ``id > after_id`` to the R*Tree (and incidents to FTS).
+    """Add rows with ``id > after_id`` to the R*Tree, incidents to FTS, new plates to plate_names.
 
     Every insert path must call this in the same transaction; the Store's
     upsert is the only one. Rows must be new (never indexed): the FTS
@@ -217,6 +290,8 @@ def index_new_rows(conn: sqlite3.Connection, kind: str, after_id: int) -> None:
         conn.execute(
             f"INSERT INTO {fts_name()} (rowid, {cols}) SELECT id, {cols} FROM incidents WHERE id > ?", (after_id,)
         )
+    elif kind == "alpr":
+        conn.execute(f"INSERT OR IGNORE INTO {PLATE_NAMES} (plate) SELECT plate FROM plate_reads WHERE id > ?", (after_id,))
 
 
 #: Ordered forward migrations; the schema version is how many have run.
@@ -225,6 +300,8 @@ MIGRATIONS: Final[tuple[Callable[[Database], None], ...]] = (
     _m2_spatial_index,
     _m3_incident_text,
     _m4_plate_index,
+    _m5_change_log,
+    _m6_plate_names,
 )
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)
 

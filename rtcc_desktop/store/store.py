@@ -25,7 +25,7 @@ from rtcc_desktop.store import queries
 from rtcc_desktop.store.bounds import TimeArg, check_kind, iso_arg, kinds_arg, page
 from rtcc_desktop.store.connection import CACHE_KIB, WRITER_CACHE_KIB, connect
 from rtcc_desktop.store.errors import StoreError
-from rtcc_desktop.store.schema import FEED_FIELDS, migrate
+from rtcc_desktop.store.schema import FEED_FIELDS, migrate, prune_plate_names
 from rtcc_desktop.store.upserts import (
     UpsertResult,
     max_rowid,
@@ -201,8 +201,8 @@ class Store:
         """Delete records of ``kind`` whose time is before ``cutoff``; return how many.
 
         Their R*Tree and FTS entries go with them (triggers), and so do
-        rejects of that kind recorded before the cutoff: retention applies to
-        raw payloads too. Records without a time (cameras) are kept. Rows go
+        rejects of that kind recorded before the cutoff and plates no read
+        holds any more: retention applies to raw payloads and plate lists too. Records without a time (cameras) are kept. Rows go
         in chunks, each its own transaction, so a big purge never holds up a
         feed for long; an interrupted purge just leaves less done.
         """
@@ -218,6 +218,8 @@ class Store:
                 n = int(conn.execute(sql, (cutoff, PURGE_CHUNK)).rowcount)
                 if n < PURGE_CHUNK:
                     conn.execute("DELETE FROM rejects WHERE kind = ? AND time < ?", (kind, cutoff))
+                    if kind == "alpr" and total + n:
+                        prune_plate_names(conn)
             total += n
             if n < PURGE_CHUNK:
                 break

@@ -231,3 +231,30 @@ def test_audited_search_needs_a_reason_and_logs_what_was_asked(store):
         ("ana", "query plate", "case 24-1187", 2),
     ]
     assert log[1]["params"]["pattern"] == "ABC123" and log[1]["params"]["similar"] is True
+
+
+@pytest.mark.parametrize("walk_reads", [0, 10**9])
+def test_both_ways_of_reading_a_page_give_the_brute_force_order(store, monkeypatch, walk_reads):
+    """Walking the time index and joining plates must page identically (ties broken by id)."""
+    monkeypatch.setattr(P, "WALK_READS", walk_reads)
+    rng = random.Random(7)
+    pool = ["5B1", "SB1", "58I", "S8L", "X5BQ", "Q5B", "5BZ", "AAA"]
+    reads = []
+    for i in range(600):
+        plate = rng.choice(pool)
+        # repeated times so the id tie-break shows
+        reads.append(_read(i, plate, f"2024-03-{1 + i % 9:02d}T0{i % 3}:00:00Z", rng.choice(("WA", "OR"))))
+    store.upsert("alpr", reads)
+    for pattern, state in (("*5B*", None), ("*5B*", "or"), ("5B1", None)):
+        full = P.similar_plates(store, pattern, state=state, limit=100_000)
+        expected = sorted(full, key=lambda r: -r["id"])
+        expected.sort(key=lambda r: r["time"], reverse=True)
+        expected.sort(key=lambda r: r["substitutions"])
+        assert [r["id"] for r in full] == [r["id"] for r in expected]
+        want = {
+            i for i, rd in enumerate(reads)
+            if P.substitutions(rd["plate"], P.normalise_pattern(pattern)) is not None and (state is None or rd["state"] == state.upper())
+        }
+        assert {int(r["source_id"][1:]) for r in full} == want
+        paged = [r for off in range(0, len(full) + 20, 37) for r in P.similar_plates(store, pattern, state=state, limit=37, offset=off)]
+        assert [r["id"] for r in paged] == [r["id"] for r in full], (pattern, state)

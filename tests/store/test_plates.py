@@ -99,3 +99,27 @@ def test_read_without_location_is_found_by_plate_but_not_by_place(store: Store, 
     # it gains a location later: now it is on the map
     store.upsert("alpr", [rec("alpr", "nowhere", plate="NOLOC1", time="2024-05-01T10:00:00Z", lat=41.9, lon=-87.6)])
     assert [r["source_id"] for r in store.near(41.9, -87.6, 10)] == ["nowhere"]
+
+
+def names(store: Store) -> set[str]:
+    return {r[0] for r in store.db.execute("SELECT plate FROM plate_names")}
+
+
+def test_a_leading_wildcard_finds_plates_anywhere_in_the_text(reads: Store) -> None:
+    assert sorted({r["plate"] for r in reads.plates("*B1234")}) == ["XAB1234"]
+    assert sorted({r["plate"] for r in reads.plates("*1234")}) == ["ABC1234", "ABD1234", "XAB1234"]
+    assert sorted({r["plate"] for r in reads.plates("*1234", state="in")}) == ["ABD1234"]
+    assert found(reads.plates("*C12?4")) == [("ABC1234", "05:00"), ("ABC1234", "01:00")]
+
+
+def test_plate_names_follow_inserts_corrections_and_purges(store: Store, rec: Rec) -> None:
+    store.upsert("alpr", [rec("alpr", "a", plate="OLD1", time="2024-01-01T00:00:00Z"),
+                          rec("alpr", "b", plate="KEEP1", time="2024-06-01T00:00:00Z")])
+    assert names(store) == {"OLD1", "KEEP1"}
+    # a feed corrects a misread plate: the new plate is searchable by a leading wildcard
+    store.upsert("alpr", [rec("alpr", "b", plate="FIXED1", time="2024-06-01T00:00:00Z")])
+    assert {r["plate"] for r in store.plates("*XED1")} == {"FIXED1"}
+    # retention: once no read holds a plate, the plate list forgets it too
+    store.purge_older_than("alpr", "2024-03-01T00:00:00Z")
+    assert names(store) == {"FIXED1"}
+    assert store.plates("*LD1") == []

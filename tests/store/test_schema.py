@@ -81,6 +81,7 @@ def test_old_file_is_migrated_forward_and_its_rows_become_searchable(tmp_path: P
         assert [r["source_id"] for r in s.near(38.9, -77.0, 50)] == ["c1"]
         assert [r["source_id"] for r in s.text("window")] == ["c1"]
         assert [r["source_id"] for r in s.plates("ABC*")] == ["a1"]
+        assert [r["source_id"] for r in s.plates("*C12*")] == ["a1"]  # via the distinct-plate list
         # and rows added after the migration are indexed like the old ones
         s.upsert("cad", [rec("cad", "c2", time="2024-05-02T10:00:00Z", lat=38.9, lon=-77.0, narrative="window")])
         assert {r["source_id"] for r in s.text("window")} == {"c1", "c2"}
