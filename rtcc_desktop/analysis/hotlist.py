@@ -176,33 +176,53 @@ def _cell(row: list[str], cols: dict[str, int], name: str) -> str | None:
     return v[:MAX_FIELD] if v else None
 
 
-def _parse_row(
-    row: list[str], line: int, cols: dict[str, int], result: ParseResult, seen: dict[tuple[str, str | None], int]
-) -> None:
-    raw_plate = _cell(row, cols, "plate")
+def _entry_or_why(
+    raw_plate: str | None, state: str | None, reason: str | None, expiry_text: str | None, line: int
+) -> HotlistEntry | str:
+    """The entry, or why the row cannot be one: the one rule set for imported and typed entries."""
     if not raw_plate:
-        result.bad_rows.append((line, "plate is missing"))
-        return
+        return "plate is missing"
     plate = normalise_plate(raw_plate)
     if not _PLATE_OK.match(plate):
-        result.bad_rows.append((line, f"plate {raw_plate[:40]!r} is not 1-12 letters and digits"))
-        return
-    state = _cell(row, cols, "state")
-    state = state.upper()[:8] if state else None
-    expiry_text = _cell(row, cols, "expiry")
+        return f"plate {raw_plate[:40]!r} is not 1-12 letters and digits"
     expiry = None
     if expiry_text:
         try:
             expiry = parse_expiry(expiry_text)
         except (TimeParseError, ValueError) as exc:
-            result.bad_rows.append((line, f"expiry {expiry_text[:40]!r} is not a date: {exc}"))
-            return
-    key = (plate, state)
+            return f"expiry {expiry_text[:40]!r} is not a date: {exc}"
+    return HotlistEntry(plate, state.upper()[:8] if state else None, reason, expiry, line)
+
+
+def _parse_row(
+    row: list[str], line: int, cols: dict[str, int], result: ParseResult, seen: dict[tuple[str, str | None], int]
+) -> None:
+    got = _entry_or_why(
+        _cell(row, cols, "plate"), _cell(row, cols, "state"), _cell(row, cols, "reason"), _cell(row, cols, "expiry"), line
+    )
+    if isinstance(got, str):
+        result.bad_rows.append((line, got))
+        return
+    key = (got.plate, got.state)
     if key in seen:
-        result.bad_rows.append((line, f"plate {plate}{' ' + state if state else ''} repeats line {seen[key]}"))
+        result.bad_rows.append((line, f"plate {got.plate}{' ' + got.state if got.state else ''} repeats line {seen[key]}"))
         return
     seen[key] = line
-    result.entries.append(HotlistEntry(plate, state, _cell(row, cols, "reason"), expiry, line))
+    result.entries.append(got)
+
+
+def check_entry(plate: str | None, state: str | None = None, reason: str | None = None,
+                expiry: str | None = None) -> HotlistEntry:
+    """A plate typed by hand, checked by the same rules as an imported row; HotlistError says why not."""
+
+    def clean(v: str | None) -> str | None:
+        v = (v or "").strip()
+        return v[:MAX_FIELD] if v else None
+
+    got = _entry_or_why(clean(plate), clean(state), clean(reason), clean(expiry), 0)
+    if isinstance(got, str):
+        raise HotlistError(got)
+    return got
 
 
 # --------------------------------------------------------------------------- persistence
@@ -214,11 +234,16 @@ def ensure_tables(db: Any) -> None:
     if LISTS not in names:
         db[LISTS].create(
             {"id": int, "name": str, "confusion": int, "active": int, "source": str, "created": str,
-             "updated": str, "revision": int, "entries": int, "rejected": int},
+             "updated": str, "revision": int, "entries": int, "rejected": int, "imported": str, "imported_by": str},
             pk="id",
             not_null={"name"},
         )
         db[LISTS].create_index(["name"], index_name="hotlists_name", unique=True)
+    else:  # lists stored before the import time and analyst were kept
+        have = set(db[LISTS].columns_dict)
+        for col in ("imported", "imported_by"):
+            if col not in have:
+                db.execute(f"ALTER TABLE {LISTS} ADD COLUMN {col} TEXT")
     if ENTRIES not in names:
         db[ENTRIES].create(
             {"id": int, "list_id": int, "plate": str, "canon": str, "state": str, "reason": str, "expiry": str,
@@ -242,8 +267,11 @@ def _check_name(name: str) -> str:
 
 
 def import_hotlist_text(store: Any, text: str, name: str, confusion: bool = False, source: str | None = None,
-                        now: datetime | None = None) -> ImportReport:
-    """Parse ``text`` and store it as list ``name``, replacing that list's old entries in one transaction."""
+                        now: datetime | None = None, actor: str | None = None) -> ImportReport:
+    """Parse ``text`` and store it as list ``name``, replacing that list's old entries in one transaction.
+
+    ``actor`` is who imported it (shown with the list; the caller audits the import).
+    """
     name = _check_name(name)
     parsed = parse_hotlist(text)
     now_iso = to_iso(now) if now else iso_now()
@@ -256,15 +284,15 @@ def import_hotlist_text(store: Any, text: str, name: str, confusion: bool = Fals
             conn.execute(f"DELETE FROM {ENTRIES} WHERE list_id = ?", [list_id])
             conn.execute(
                 f"UPDATE {LISTS} SET confusion = ?, source = ?, updated = ?, entries = ?, rejected = ?, "
-                "revision = revision + 1 WHERE id = ?",
-                [int(confusion), source, now_iso, len(parsed.entries), len(parsed.bad_rows), list_id],
+                "revision = revision + 1, imported = ?, imported_by = ? WHERE id = ?",
+                [int(confusion), source, now_iso, len(parsed.entries), len(parsed.bad_rows), now_iso, actor, list_id],
             )
         else:
             replaced = 0
             cur = conn.execute(
-                f"INSERT INTO {LISTS} (name, confusion, active, source, created, updated, revision, entries, rejected) "
-                "VALUES (?, ?, 1, ?, ?, ?, 1, ?, ?)",
-                [name, int(confusion), source, now_iso, now_iso, len(parsed.entries), len(parsed.bad_rows)],
+                f"INSERT INTO {LISTS} (name, confusion, active, source, created, updated, revision, entries, rejected, "
+                "imported, imported_by) VALUES (?, ?, 1, ?, ?, ?, 1, ?, ?, ?, ?)",
+                [name, int(confusion), source, now_iso, now_iso, len(parsed.entries), len(parsed.bad_rows), now_iso, actor],
             )
             list_id = int(cur.lastrowid or 0)
         conn.executemany(
@@ -276,7 +304,8 @@ def import_hotlist_text(store: Any, text: str, name: str, confusion: bool = Fals
     return ImportReport(name, list_id, len(parsed.entries), expired, parsed.bad_rows, replaced, bool(confusion))
 
 
-def import_hotlist(store: Any, path: str | Path, name: str, confusion: bool = False) -> ImportReport:
+def import_hotlist(store: Any, path: str | Path, name: str, confusion: bool = False,
+                   actor: str | None = None) -> ImportReport:
     """Import a hot-list CSV file as list ``name`` (re-importing a name replaces that list).
 
     For ``rtcc-desktop hotlist import FILE --name N [--confusion]``. Raises
@@ -291,7 +320,7 @@ def import_hotlist(store: Any, path: str | Path, name: str, confusion: bool = Fa
         data = p.read_bytes()
     except OSError as exc:
         raise HotlistError(f"{p}: cannot read: {exc.strerror or exc}") from None
-    return import_hotlist_text(store, decode_text(data), name, confusion, source=str(p))
+    return import_hotlist_text(store, decode_text(data), name, confusion, source=str(p), actor=actor)
 
 
 def decode_text(data: bytes) -> str:
@@ -304,7 +333,7 @@ def decode_text(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class HotlistInfo:
-    """One list as the UI shows it."""
+    """One list as the UI shows it; entry counts are counted now, not as imported."""
 
     id: int
     name: str
@@ -314,17 +343,133 @@ class HotlistInfo:
     rejected: int
     updated: str | None
     source: str | None
+    expired: int = 0
+    imported: str | None = None
+    imported_by: str | None = None
+
+    @property
+    def active_entries(self) -> int:
+        """Entries that can still match (not expired), whether or not the list is switched on."""
+        return self.entries - self.expired
 
 
-def list_hotlists(store: Any) -> list[HotlistInfo]:
-    """Every list, by name."""
+def list_hotlists(store: Any, now_iso: str | None = None) -> list[HotlistInfo]:
+    """Every list, by name, with how many of its entries have expired by ``now_iso`` (default now)."""
+    now_iso = now_iso or iso_now()
     with reading(store) as conn:
         if not table_exists(conn, LISTS):
             return []
+        cur = conn.execute(
+            f"SELECT l.*, (SELECT count(*) FROM {ENTRIES} e WHERE e.list_id = l.id) AS n_entries, "
+            f"(SELECT count(*) FROM {ENTRIES} e WHERE e.list_id = l.id AND e.expiry < ?) AS n_expired "
+            f"FROM {LISTS} l ORDER BY l.name",
+            [now_iso],
+        )
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r)) for r in cur]
+    return [
+        HotlistInfo(int(r["id"]), r["name"], bool(r["confusion"]), bool(r["active"]), int(r["n_entries"]),
+                    int(r["rejected"] or 0), r["updated"], r["source"], int(r["n_expired"]),
+                    r.get("imported") or r.get("created"), r.get("imported_by"))
+        for r in rows
+    ]
+
+
+def get_hotlist(store: Any, name: str, now_iso: str | None = None) -> HotlistInfo | None:
+    """One list by name (None when there is none)."""
+    return next((h for h in list_hotlists(store, now_iso) if h.name == name), None)
+
+
+def _list_id(conn: Any, name: str) -> int:
+    row = conn.execute(f"SELECT id FROM {LISTS} WHERE name = ?", [name]).fetchone() if table_exists(conn, LISTS) else None
+    if row is None:
+        raise HotlistError(f"there is no hot list named {name!r}")
+    return int(row[0])
+
+
+def _touch(conn: Any, list_id: int) -> None:
+    """Bump the list's revision: the alert engine and the map reload their matchers on it."""
+    conn.execute(f"UPDATE {LISTS} SET revision = revision + 1, updated = ? WHERE id = ?", [iso_now(), list_id])
+
+
+_ENTRY_COLS: Final[str] = "id, plate, state, reason, expiry, line"
+
+
+def _entry_dict(row: tuple[Any, ...], now_iso: str) -> dict[str, Any]:
+    out = dict(zip(("id", "plate", "state", "reason", "expiry", "line"), row))
+    out["expired"] = out["expiry"] is not None and out["expiry"] < now_iso
+    return out
+
+
+def add_entry(store: Any, name: str, plate: str, state: str | None = None, reason: str | None = None,
+              expiry: str | None = None, now_iso: str | None = None) -> dict[str, Any]:
+    """Put one plate on list ``name`` (checked like an imported row); returns the stored entry.
+
+    The same plate and state twice on one list is refused, as in an import.
+    """
+    entry = check_entry(plate, state, reason, expiry)
+    now_iso = now_iso or iso_now()
+    with writing(store) as conn:
+        list_id = _list_id(conn, name)
+        if conn.execute(
+            f"SELECT 1 FROM {ENTRIES} WHERE list_id = ? AND plate = ? AND state IS ?", [list_id, entry.plate, entry.state]
+        ).fetchone():
+            raise HotlistError(f"{entry.plate}{' ' + entry.state if entry.state else ''} is already on {name!r}")
+        cur = conn.execute(
+            f"INSERT INTO {ENTRIES} (list_id, plate, canon, state, reason, expiry, line) VALUES (?, ?, ?, ?, ?, ?, NULL)",
+            [list_id, entry.plate, canonical_plate(entry.plate), entry.state, entry.reason, entry.expiry],
+        )
+        conn.execute(f"UPDATE {LISTS} SET entries = coalesce(entries, 0) + 1 WHERE id = ?", [list_id])
+        _touch(conn, list_id)
+        row = conn.execute(f"SELECT {_ENTRY_COLS} FROM {ENTRIES} WHERE id = ?", [cur.lastrowid]).fetchone()
+    return _entry_dict(row, now_iso)
+
+
+def remove_entry(store: Any, name: str, entry_id: int, now_iso: str | None = None) -> dict[str, Any] | None:
+    """Take one entry off list ``name``; returns what was removed (None when it was not there)."""
+    with writing(store) as conn:
+        list_id = _list_id(conn, name)
+        row = conn.execute(
+            f"SELECT {_ENTRY_COLS} FROM {ENTRIES} WHERE id = ? AND list_id = ?", [int(entry_id), list_id]
+        ).fetchone()
+        if row is None:
+            return None
+        conn.execute(f"DELETE FROM {ENTRIES} WHERE id = ?", [int(entry_id)])
+        conn.execute(f"UPDATE {LISTS} SET entries = max(coalesce(entries, 0) - 1, 0) WHERE id = ?", [list_id])
+        _touch(conn, list_id)
+    return _entry_dict(row, now_iso or iso_now())
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def list_entries(store: Any, name: str, text: str = "", limit: int = 500, offset: int = 0,
+                 now_iso: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    """A page of list ``name``'s entries by plate, and how many match in all.
+
+    Every word of ``text`` must appear in the plate, state, reason or expiry
+    (any case; a plate word is compared without spaces or dashes). Each
+    entry carries ``expired`` (its expiry is before ``now_iso``).
+    """
+    now_iso = now_iso or iso_now()
+    where, args = ["list_id = ?"], []
+    for word in text.split()[:10]:
+        plate_word = normalise_plate(word) or word
+        where.append(
+            "(plate LIKE ? ESCAPE '\\' OR coalesce(state, '') LIKE ? ESCAPE '\\' "
+            "OR coalesce(reason, '') LIKE ? ESCAPE '\\' OR coalesce(expiry, '') LIKE ? ESCAPE '\\')"
+        )
+        args += [_like(plate_word)] + [_like(word)] * 3
+    with reading(store) as conn:
+        list_id = _list_id(conn, name)
+        sql = f"FROM {ENTRIES} WHERE {' AND '.join(where)}"
+        total = int(conn.execute(f"SELECT count(*) {sql}", [list_id, *args]).fetchone()[0])
         rows = conn.execute(
-            f"SELECT id, name, confusion, active, entries, rejected, updated, source FROM {LISTS} ORDER BY name"
+            f"SELECT {_ENTRY_COLS} {sql} ORDER BY plate, state, id LIMIT ? OFFSET ?",
+            [list_id, *args, max(0, int(limit)), max(0, int(offset))],
         ).fetchall()
-    return [HotlistInfo(int(r[0]), r[1], bool(r[2]), bool(r[3]), int(r[4] or 0), int(r[5] or 0), r[6], r[7]) for r in rows]
+    return [_entry_dict(r, now_iso) for r in rows], total
 
 
 def set_hotlist(store: Any, name: str, *, active: bool | None = None, confusion: bool | None = None) -> bool:
