@@ -12,6 +12,7 @@
  * DOM markers above everything. Events arrive from Python as compact rows
  * ([kind, id, lat, lon, time s, style]); a popup asks Python for the record's
  * details when it opens, so feed text is only sent for what is looked at.
+ * Geofences (a layer of their own) and the draw mode that makes them are near the end.
  */
 (function () {
   'use strict';
@@ -376,7 +377,8 @@
     },
 
     _onClick: function (e) {
-      if (e.type === 'click' && this._map && !this._map._draggableMoved(this._map)) {
+      /* While a geofence is drawn, a click on a point adds a vertex there instead of opening it. */
+      if (e.type === 'click' && !draw && this._map && !this._map._draggableMoved(this._map)) {
         var hit = this.hitAt(this._map.mouseEventToLayerPoint(e));
         if (hit) {
           L.DomEvent.stop(e);
@@ -472,6 +474,10 @@
   function popupOnClick(group) {
     group.on('click', function (e) {
       var layer = e.propagatedFrom || e.layer, rec = layer && recs[layer._rtccRef];
+      if (draw) {  /* drawing a geofence: canvas layers pass the click on to the map; markers do not */
+        if (layer instanceof L.Marker) { L.DomEvent.stop(e); drawClick(e.latlng); }
+        return;
+      }
       if (!rec) { return; }
       L.DomEvent.stop(e);
       openPopupFor(rec, layer.getLatLng ? layer.getLatLng() : e.latlng);
@@ -730,6 +736,299 @@
     });
   }
 
+  /* ------------------------------------------------------------- geofences */
+  /* Fences come from Python ("geofences" message) and are drawn on the points canvas, under
+   * everything else, with their name as a label. Draw mode is our own (no Leaflet.draw offline):
+   * polygon = click the vertices, then double-click, Enter or click the first vertex; Backspace
+   * drops the last vertex; circle = click the centre, move, click again for the radius; Esc
+   * cancels. The finished shape goes to Python (bridge.geofenceDrawn), which checks it, asks for
+   * a name and saves it; until then it stays on the map, dashed. Names are set as text only. */
+  var fenceLayer = null, fenceLayers = {}, draftLayer = null, drawHint = null, drawLabel = null;
+  var draw = null, pendingShape = null, dblZoomWas = true;
+  var FENCE_STYLE = { color: '#ffcc00', weight: 2, opacity: 0.95, fillColor: '#ffcc00', fillOpacity: 0.07 };
+  var FENCE_OFF_STYLE = { color: '#9aa0a6', weight: 1.5, opacity: 0.8, dashArray: '6 5', fillColor: '#9aa0a6', fillOpacity: 0.03 };
+  var DRAFT_STYLE = { color: '#00e5ff', weight: 2, opacity: 1, dashArray: '6 4', fillColor: '#00e5ff', fillOpacity: 0.08, interactive: false };
+  var CLOSE_PX = 10, SAME_PX = 4, MIN_RADIUS_M = 5;
+
+  function isLatLng(p) {
+    return Array.isArray(p) && p.length === 2 && typeof p[0] === 'number' && typeof p[1] === 'number' &&
+           isFinite(p[0]) && isFinite(p[1]) && Math.abs(p[0]) <= 90 && Math.abs(p[1]) <= 180;
+  }
+
+  function fmtMetres(m) {
+    var text = m < 1000 ? Math.round(m) + ' m' : (m / 1000).toFixed(2) + ' km';
+    if (cfg.imperial) { text += ' (' + Math.round(m * 3.28084).toLocaleString('en-US') + ' ft)'; }
+    return text;
+  }
+
+  function fenceDescription(f) {
+    if (f.shape === 'circle') { return 'Circle, radius ' + fmtMetres(f.radius_m); }
+    return 'Polygon, ' + f.points.length + ' points';
+  }
+
+  function fencePopupFor(f) {
+    var root = el('div', 'rtcc-popup rtcc-fence-popup');
+    root.appendChild(el('div', 'rtcc-popup-kind rtcc-kind-geofence', f.active ? 'Geofence' : 'Geofence (disabled)'));
+    root.appendChild(el('div', 'rtcc-popup-title', f.name));
+    var table = el('table', 'rtcc-popup-fields');
+    [['Shape', fenceDescription(f)], ['Alerts on', typeof f.rule === 'string' ? f.rule : '']].forEach(function (pair) {
+      var tr = el('tr');
+      tr.appendChild(el('th', null, pair[0]));
+      tr.appendChild(el('td', null, pair[1]));
+      table.appendChild(tr);
+    });
+    root.appendChild(table);
+    var actions = el('div', 'rtcc-popup-actions');
+    var del = el('button', 'rtcc-btn rtcc-btn-danger', 'Delete geofence…');
+    del.type = 'button';
+    var name = f.name;
+    L.DomEvent.on(del, 'click', function (ev) { L.DomEvent.stop(ev); map.closePopup(); call('geofenceDelete', name); });
+    actions.appendChild(del);
+    root.appendChild(actions);
+    return root;
+  }
+
+  function openFencePopup(layer, latlng) {
+    var f = layer._rtccFence;
+    L.popup({ maxWidth: 340 }).setLatLng(latlng || layer.getBounds().getCenter()).setContent(fencePopupFor(f)).openOn(map);
+  }
+
+  function setFences(msg) {
+    clearPending();
+    fenceLayer.clearLayers();
+    fenceLayers = {};
+    (Array.isArray(msg.fences) ? msg.fences : []).forEach(function (f) {
+      if (!f || typeof f.name !== 'string' || !f.name) { return; }
+      var style = L.extend({ renderer: pts, className: 'rtcc-fence' }, f.active ? FENCE_STYLE : FENCE_OFF_STYLE), layer;
+      if (f.shape === 'circle' && isLatLng(f.center) && typeof f.radius_m === 'number' && f.radius_m > 0 && isFinite(f.radius_m)) {
+        layer = L.circle(f.center, L.extend({ radius: f.radius_m }, style));
+      } else if (f.shape === 'polygon' && Array.isArray(f.points)) {
+        var ring = f.points.filter(isLatLng);
+        if (ring.length < 3) { return; }
+        layer = L.polygon(ring, style);
+      } else {
+        return;
+      }
+      layer._rtccFence = { name: f.name, shape: f.shape, active: !!f.active, rule: f.rule,
+                           points: f.points, radius_m: f.radius_m };
+      layer.bindTooltip(el('span', null, f.name), { permanent: true, direction: 'center', interactive: false,
+                                                    className: 'rtcc-fence-label' + (f.active ? '' : ' rtcc-fence-label-off') });
+      fenceLayer.addLayer(layer);
+      fenceLayers[f.name] = layer;
+    });
+    fencesToBack();
+    ackAfterDraw(msg.seq);
+  }
+
+  /* Fences under cameras on the shared canvas: a click inside a fence still reaches a camera cone over it. */
+  function fencesToBack() {
+    if (!map.hasLayer(fenceLayer)) { return; }
+    fenceLayer.eachLayer(function (layer) { layer.bringToBack(); });
+  }
+
+  function showFence(msg) {
+    var layer = fenceLayers[msg.name];
+    if (!layer) { return; }
+    if (!map.hasLayer(fenceLayer)) { map.addLayer(fenceLayer); }
+    map.fitBounds(layer.getBounds().pad(0.25), { maxZoom: 17, animate: false });
+    openFencePopup(layer);
+  }
+
+  function fenceClick(e) {
+    var layer = e.propagatedFrom || e.layer;
+    if (draw || !layer || !layer._rtccFence) { return; }  /* drawing: the click goes on to the map (a vertex) */
+    L.DomEvent.stop(e);
+    openFencePopup(layer, e.latlng);
+  }
+
+  /* --- draw mode */
+  function px(ll) { return map.latLngToContainerPoint(ll); }
+  function near(a, b, limit) { return px(a).distanceTo(px(b)) <= limit; }
+
+  function setHint(text) {
+    drawHint.textContent = text || '';
+    drawHint.style.display = text ? 'block' : 'none';
+  }
+
+  function hintFor() {
+    if (!draw) { return ''; }
+    if (draw.shape === 'polygon') {
+      var n = draw.pts.length;
+      return 'Geofence polygon: ' + n + ' point' + (n === 1 ? '' : 's') + '. Click to add points; ' +
+             (n >= 3 ? 'double-click, Enter or click the first point to finish; ' : '') +
+             'Backspace removes the last point; Esc cancels.';
+    }
+    if (!draw.center) { return 'Geofence circle: click the centre. Esc cancels.'; }
+    return 'Geofence circle: radius ' + fmtMetres(draw.radius) + '. Click to set the radius; Esc cancels.';
+  }
+
+  function redrawDraft() {
+    draftLayer.clearLayers();
+    if (!draw) { return; }
+    var svg = { renderer: RTCC._svg, pane: 'rtccSel' };
+    if (draw.shape === 'polygon') {
+      var line = draw.pts.slice();
+      if (draw.mouse && line.length) { line.push(draw.mouse); }
+      if (line.length >= 3) {
+        L.polygon(line, L.extend({}, DRAFT_STYLE, svg)).addTo(draftLayer);
+      } else if (line.length === 2) {
+        L.polyline(line, L.extend({}, DRAFT_STYLE, svg)).addTo(draftLayer);
+      }
+      draw.pts.forEach(function (p, i) {
+        var first = i === 0 && draw.pts.length >= 3;
+        L.circleMarker(p, L.extend({ radius: first ? 7 : 4, color: '#00e5ff', weight: 2, fillColor: first ? '#00e5ff' : '#0b1a22',
+                                      fillOpacity: 1, interactive: false }, svg)).addTo(draftLayer);
+      });
+    } else if (draw.center) {
+      L.circleMarker(draw.center, L.extend({ radius: 4, color: '#00e5ff', weight: 2, fillColor: '#0b1a22', fillOpacity: 1,
+                                             interactive: false }, svg)).addTo(draftLayer);
+      if (draw.radius > 0) {
+        L.circle(draw.center, L.extend({ radius: draw.radius }, DRAFT_STYLE, svg)).addTo(draftLayer);
+        if (draw.mouse) { L.polyline([draw.center, draw.mouse], L.extend({}, DRAFT_STYLE, svg, { weight: 1 })).addTo(draftLayer); }
+      }
+    }
+    if (draw.shape === 'circle' && draw.center && draw.mouse) {
+      drawLabel.setLatLng(draw.mouse).setContent(el('span', null, fmtMetres(draw.radius)));
+      draftLayer.addLayer(drawLabel);
+    }
+    setHint(hintFor());
+  }
+
+  function startDraw(shape, at) {
+    if (shape !== 'polygon' && shape !== 'circle') { return; }
+    if (draw) { endDraw(); }
+    clearPending();
+    map.closePopup();
+    draw = { shape: shape, pts: [], center: null, radius: 0, mouse: null };
+    dblZoomWas = map.doubleClickZoom.enabled();
+    map.doubleClickZoom.disable();
+    L.DomUtil.addClass(map.getContainer(), 'rtcc-drawing');
+    call('geofenceDrawing', shape);
+    if (at) { drawClick(at); } else { redrawDraft(); }
+  }
+
+  function endDraw() {
+    draw = null;
+    draftLayer.clearLayers();
+    setHint('');
+    if (dblZoomWas) { map.doubleClickZoom.enable(); }
+    L.DomUtil.removeClass(map.getContainer(), 'rtcc-drawing');
+  }
+
+  function clearPending() {
+    if (pendingShape) { draftLayer.removeLayer(pendingShape); map.removeLayer(pendingShape); pendingShape = null; }
+  }
+
+  /* Esc, or Python's "drawCancel": leave draw mode and drop a shape not saved yet. */
+  function cancelDraw() {
+    var was = !!draw;
+    if (draw) { endDraw(); }
+    clearPending();
+    if (was) { call('geofenceCancelled'); }
+  }
+
+  function finishDraw() {
+    var payload, shape;
+    if (draw.shape === 'polygon') {
+      if (draw.pts.length < 3) { setHint('A geofence polygon needs at least 3 points. ' + hintFor()); return; }
+      payload = { shape: 'polygon', points: draw.pts.map(function (p) { return [p.lat, p.lng]; }) };
+      shape = L.polygon(draw.pts, L.extend({}, DRAFT_STYLE, { renderer: RTCC._svg, pane: 'rtccSel' }));
+    } else {
+      payload = { shape: 'circle', center: [draw.center.lat, draw.center.lng], radius_m: draw.radius };
+      shape = L.circle(draw.center, L.extend({ radius: draw.radius }, DRAFT_STYLE, { renderer: RTCC._svg, pane: 'rtccSel' }));
+    }
+    endDraw();
+    pendingShape = shape.addTo(map);
+    call('geofenceDrawn', JSON.stringify(payload));
+  }
+
+  function drawClick(ll) {
+    if (draw.shape === 'polygon') {
+      var n = draw.pts.length;
+      if (n >= 3 && near(ll, draw.pts[0], CLOSE_PX)) { finishDraw(); return; }
+      if (n && near(ll, draw.pts[n - 1], SAME_PX)) { return; }  /* the second click of a double-click */
+      draw.pts.push(ll);
+    } else if (!draw.center) {
+      draw.center = ll;
+      draw.radius = 0;
+    } else {
+      var r = draw.center.distanceTo(ll);
+      if (r < MIN_RADIUS_M) { return; }
+      draw.radius = r;
+      finishDraw();
+      return;
+    }
+    redrawDraft();
+  }
+
+  function onDrawClick(e) { if (draw) { drawClick(e.latlng); } }
+  function onDrawDblClick(e) {
+    if (!draw) { return; }
+    L.DomEvent.stop(e);
+    if (draw.shape === 'polygon' && draw.pts.length >= 3) { finishDraw(); }
+  }
+  function onDrawMove(e) {
+    if (!draw) { return; }
+    draw.mouse = e.latlng;
+    if (draw.shape === 'circle' && draw.center) { draw.radius = draw.center.distanceTo(e.latlng); }
+    if (draw.shape === 'circle' || draw.pts.length) { redrawDraft(); }
+  }
+  function onDrawKey(e) {
+    if (!draw) { return; }
+    if (e.key === 'Escape' || e.key === 'Esc') {
+      e.preventDefault();
+      cancelDraw();
+    } else if (e.key === 'Enter' && draw.shape === 'polygon') {
+      e.preventDefault();
+      finishDraw();
+    } else if (e.key === 'Backspace' || e.key === 'Delete') {
+      e.preventDefault();
+      if (draw.shape === 'polygon') { draw.pts.pop(); } else { draw.center = null; draw.radius = 0; }
+      redrawDraft();
+    }
+  }
+
+  function setupFences() {
+    fenceLayer = groups.geofence = L.featureGroup();
+    fenceLayer.on('click', fenceClick);
+    fenceLayer.on('add', fencesToBack);
+    map.addLayer(fenceLayer);
+    draftLayer = L.layerGroup().addTo(map);
+    /* 'auto': right of the cursor on the map's left half, left of it on the right half (never off the edge). */
+    drawLabel = L.tooltip({ permanent: true, direction: 'auto', className: 'rtcc-draw-label', interactive: false });
+    drawHint = el('div', 'rtcc-draw-hint');
+    drawHint.style.display = 'none';
+    map.getContainer().appendChild(drawHint);
+    L.DomEvent.disableClickPropagation(drawHint);
+    map.on('click', onDrawClick);
+    map.on('dblclick', onDrawDblClick);
+    map.on('mousemove', onDrawMove);
+    L.DomEvent.on(document, 'keydown', onDrawKey);
+  }
+
+  /* For tests and the self-test: the fences shown ({name, label, shape, active}) and the draw state. */
+  RTCC.fences = function () {
+    return Object.keys(fenceLayers).map(function (name) {
+      var layer = fenceLayers[name], tip = layer.getTooltip(), f = layer._rtccFence;
+      return { name: f.name, label: tip && tip.getElement() ? tip.getElement().textContent : null, shape: f.shape, active: f.active,
+               labelHtml: tip && tip.getElement() ? tip.getElement().innerHTML : null };
+    });
+  };
+  RTCC.drawState = function () {
+    return { shape: draw ? draw.shape : null, points: draw ? draw.pts.length : 0, center: !!(draw && draw.center),
+             radius: draw ? draw.radius : 0, pending: !!pendingShape, hint: drawHint ? drawHint.textContent : '' };
+  };
+  RTCC.startDraw = startDraw;
+  /* For tests: call the bridge exactly as the page does (any script on the page could). */
+  RTCC._call = call;
+  /* Open a fence's popup as a click would; returns the popup's root element (or null). */
+  RTCC.openFence = function (name) {
+    var layer = fenceLayers[name];
+    if (!layer) { return null; }
+    openFencePopup(layer);
+    return map._popup ? map._popup.getElement() : null;
+  };
+
   /* Messages are applied one at a time, in order. */
   var queue = [];
   function pump() {
@@ -763,6 +1062,10 @@
           case 'fit': if (msg.force || !userMoved) { fitAll(); } break;
           case 'retiles': retiles(); break;
           case 'config': if (msg.tz) { setTimeZone(msg.tz); } break;
+          case 'geofences': setFences(msg); break;
+          case 'geofenceShow': showFence(msg); break;
+          case 'draw': startDraw(msg.shape); break;
+          case 'drawCancel': cancelDraw(); break;
           default: console.error('rtcc: unknown message ' + msg.op);
         }
       } catch (e) {
@@ -789,6 +1092,8 @@
     out.heat_on = !!(heat && map.hasLayer(heat));
     out.selected = selLayer ? selLayer.getLayers().length : 0;
     out.highlighted = hlLayer ? hlLayer.getLayers().length : 0;
+    out.geofence = Object.keys(fenceLayers).length;
+    out.drawing = draw ? draw.shape : null;
     return out;
   };
   /* For tests and the self-test: the popup a record would show, as text. */
@@ -828,7 +1133,8 @@
   }
 
   function contextMenu(e) {
-    var lat = e.latlng.lat, lon = e.latlng.lng;
+    if (draw) { return; }
+    var lat = e.latlng.lat, lon = e.latlng.lng, at = e.latlng;
     var root = el('div', 'rtcc-popup rtcc-ctx');
     root.appendChild(el('div', 'rtcc-popup-kind', lat.toFixed(5) + ', ' + lon.toFixed(5)));
     var actions = el('div', 'rtcc-popup-actions rtcc-ctx-actions');
@@ -836,6 +1142,12 @@
       var b = el('button', 'rtcc-btn', a[0]);
       b.type = 'button';
       L.DomEvent.on(b, 'click', function (ev) { L.DomEvent.stop(ev); map.closePopup(ctxPopup); call(a[1], lat, lon); });
+      actions.appendChild(b);
+    });
+    [['Draw geofence (polygon from here)', 'polygon'], ['Draw geofence (circle centred here)', 'circle']].forEach(function (a) {
+      var b = el('button', 'rtcc-btn', a[0]);
+      b.type = 'button';
+      L.DomEvent.on(b, 'click', function (ev) { L.DomEvent.stop(ev); map.closePopup(ctxPopup); startDraw(a[1], at); });
       actions.appendChild(b);
     });
     root.appendChild(actions);
@@ -848,11 +1160,11 @@
       var box = el('div', 'rtcc-legend');
       var rows = [['#ff3b30', 'CAD P1'], ['#ff9500', 'CAD P2'], ['#ffd60a', 'CAD P3'], ['#34c759', 'CAD P4+'],
                   ['#ff2d55', 'Gunshot'], ['#5ac8fa', 'ALPR read'], ['hot', 'Hot-list hit'],
-                  ['#3fa7ff', 'Camera (public)'], ['#c77dff', 'Camera (private)']];
+                  ['#3fa7ff', 'Camera (public)'], ['#c77dff', 'Camera (private)'], ['fence', 'Geofence']];
       rows.forEach(function (r) {
         var row = el('div', 'rtcc-legend-row');
-        var sw = el('span', 'rtcc-swatch' + (r[0] === 'hot' ? ' rtcc-swatch-hot' : ''));
-        if (r[0] !== 'hot') { sw.style.background = r[0]; }
+        var sw = el('span', 'rtcc-swatch' + (r[0] === 'hot' ? ' rtcc-swatch-hot' : '') + (r[0] === 'fence' ? ' rtcc-swatch-fence' : ''));
+        if (r[0] !== 'hot' && r[0] !== 'fence') { sw.style.background = r[0]; }
         row.appendChild(sw);
         row.appendChild(el('span', null, r[1]));
         box.appendChild(row);
@@ -885,18 +1197,19 @@
     popupOnClick(groups.camera);
     popupOnClick(groups.hotlist);
     ['camera', 'cad', 'gunshot', 'alpr', 'hotlist'].forEach(function (g) { map.addLayer(groups[g]); });
+    setupFences();
     selLayer = L.layerGroup().addTo(map);
     hlLayer = L.layerGroup().addTo(map);
     heat = L.rtccHeat([], { radius: 20, blur: 16 });
     var overlays = {
       'CAD incidents': groups.cad, 'Gunshots': groups.gunshot, 'ALPR reads': groups.alpr,
-      'Hot-list hits': groups.hotlist, 'Cameras': groups.camera, 'Heat map': heat
+      'Hot-list hits': groups.hotlist, 'Cameras': groups.camera, 'Geofences': groups.geofence, 'Heat map': heat
     };
     L.control.layers(null, overlays, { collapsed: false, position: 'topright' }).addTo(map);
     legend().addTo(map);
     L.control.scale({ imperial: !!cfg.imperial }).addTo(map);
     var names = { 'CAD incidents': 'cad', 'Gunshots': 'gunshot', 'ALPR reads': 'alpr', 'Hot-list hits': 'hotlist',
-                  'Cameras': 'camera', 'Heat map': 'heat' };
+                  'Cameras': 'camera', 'Geofences': 'geofence', 'Heat map': 'heat' };
     map.on('overlayadd', function (e) {
       if (e.layer === heat && heatDirty) { refreshHeat(); }
       call('layerToggled', names[e.name] || '', 1);

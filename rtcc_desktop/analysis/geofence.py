@@ -27,6 +27,10 @@ DEFAULT_KINDS: Final[tuple[str, ...]] = ("gunshot", "cad")
 #: CAD incidents at this priority or more urgent (1 is most urgent) alert.
 DEFAULT_MAX_PRIORITY: Final[int] = 2
 MAX_VERTICES: Final[int] = 10_000
+#: A fence drawn on the map: at most this many vertices, and a circle this wide (a city, not a county).
+MAX_DRAWN_VERTICES: Final[int] = 1_000
+MIN_RADIUS_M: Final[float] = 5.0
+MAX_RADIUS_M: Final[float] = 50_000.0
 
 
 class GeofenceError(ValueError):
@@ -45,6 +49,9 @@ class Geofence:
     max_priority: int = DEFAULT_MAX_PRIORITY
     active: bool = True
     id: int | None = None
+    #: Bookkeeping from the database (shown in the panel; not part of what the fence is).
+    created: str | None = field(default=None, compare=False)
+    created_by: str | None = field(default=None, compare=False)
     bbox: BBox = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -119,6 +126,82 @@ class Geofence:
         raise GeofenceError(f"geofence {name!r}: GeoJSON type {gtype!r} not supported (use Polygon or Point)")
 
 
+def describe_rule(fence: Geofence) -> str:
+    """What makes this fence alert, in words (panel column and map popup)."""
+    parts = []
+    if "gunshot" in fence.kinds:
+        parts.append("gunshots")
+    if "cad" in fence.kinds:
+        parts.append("incidents P1" if fence.max_priority <= 1 else f"incidents P1–P{fence.max_priority}")
+    other = [k for k in fence.kinds if k not in ("gunshot", "cad")]
+    parts += other
+    return ", ".join(parts) if parts else "nothing"
+
+
+def _coord(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise GeofenceError(f"{what} is not a number")
+    v = float(value)
+    if not math.isfinite(v):
+        raise GeofenceError(f"{what} is not a finite number")
+    return v
+
+
+def _latlon(value: Any, what: str) -> tuple[float, float]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise GeofenceError(f"{what} is not a [lat, lon] pair")
+    lat, lon = _coord(value[0], f"{what} latitude"), _coord(value[1], f"{what} longitude")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise GeofenceError(f"{what} ({lat}, {lon}) is not a valid lat/lon")
+    return lat, lon
+
+
+def parse_drawn(data: Any) -> dict[str, Any]:
+    """Check a shape drawn on the map page (untrusted: the page shows feed text).
+
+    ``{"shape": "polygon", "points": [[lat, lon], ...]}`` or
+    ``{"shape": "circle", "center": [lat, lon], "radius_m": r}``; returns the
+    same shape with clean floats, or raises :class:`GeofenceError` saying what is wrong.
+    """
+    if not isinstance(data, dict):
+        raise GeofenceError("the drawn shape is not an object")
+    shape = data.get("shape")
+    if shape == "circle":
+        center = _latlon(data.get("center"), "the circle's centre")
+        radius = _coord(data.get("radius_m"), "the circle's radius")
+        if not MIN_RADIUS_M <= radius <= MAX_RADIUS_M:
+            raise GeofenceError(f"a circle's radius must be between {MIN_RADIUS_M:.0f} m and {MAX_RADIUS_M / 1000:.0f} km "
+                                f"(got {radius:.0f} m)")
+        return {"shape": "circle", "center": list(center), "radius_m": radius}
+    if shape == "polygon":
+        raw = data.get("points")
+        if not isinstance(raw, list):
+            raise GeofenceError("the polygon has no list of points")
+        if len(raw) > MAX_DRAWN_VERTICES:
+            raise GeofenceError(f"the polygon has more than {MAX_DRAWN_VERTICES} points")
+        pts = [_latlon(p, f"point {i + 1}") for i, p in enumerate(raw)]
+        distinct = list(dict.fromkeys(pts))
+        if len(distinct) < 3:
+            raise GeofenceError(f"a polygon needs at least 3 distinct points (got {len(distinct)})")
+        if abs(_ring_area(pts)) < 1e-12:  # every point on one line: it encloses nothing
+            raise GeofenceError("the polygon's points are all on one line: it encloses nothing")
+        return {"shape": "polygon", "points": [list(p) for p in pts]}
+    raise GeofenceError(f"unknown shape {shape!r} (polygon or circle)")
+
+
+def fence_from_drawn(name: str, drawn: dict[str, Any], **kw: Any) -> Geofence:
+    """A :class:`Geofence` from :func:`parse_drawn`'s result."""
+    d = parse_drawn(drawn)
+    if d["shape"] == "circle":
+        return Geofence(name, center=tuple(d["center"]), radius_m=d["radius_m"], **kw)  # type: ignore[arg-type]
+    return Geofence(name, points=tuple(tuple(p) for p in d["points"]), **kw)  # type: ignore[arg-type]
+
+
+def _ring_area(pts: Sequence[tuple[float, float]]) -> float:
+    """Shoelace area in degrees² (only its size against zero matters)."""
+    return 0.5 * sum(pts[i - 1][1] * pts[i][0] - pts[i][1] * pts[i - 1][0] for i in range(len(pts)))
+
+
 def _check_point(name: str, lat: float, lon: float) -> None:
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
         raise GeofenceError(f"geofence {name!r}: ({lat}, {lon}) is not a valid lat/lon")
@@ -159,8 +242,10 @@ def priority_number(value: Any) -> int | None:
 
 
 def ensure_tables(db: Any) -> None:
-    """Create ``geofences`` on a sqlite-utils Database when missing (idempotent)."""
+    """Create ``geofences`` on a sqlite-utils Database when missing (idempotent); add newer columns."""
     if TABLE in db.table_names():
+        if "created_by" not in db[TABLE].columns_dict:
+            db.execute(f"ALTER TABLE {TABLE} ADD COLUMN created_by TEXT")
         return
     db[TABLE].create(
         {
@@ -177,6 +262,7 @@ def ensure_tables(db: Any) -> None:
             "created": str,
             "updated": str,
             "revision": int,
+            "created_by": str,
         },
         pk="id",
         not_null={"name", "shape"},
@@ -184,10 +270,8 @@ def ensure_tables(db: Any) -> None:
     db[TABLE].create_index(["name"], index_name="geofences_name", unique=True)
 
 
-def save_geofence(store: Any, fence: Geofence) -> Geofence:
-    """Insert or replace the fence with this name; returns it with its id."""
-    now = iso_now()
-    row = {
+def _row(fence: Geofence, now: str) -> dict[str, Any]:
+    return {
         "name": fence.name,
         "shape": fence.shape,
         "points": json.dumps([list(p) for p in fence.points]) if fence.points else None,
@@ -199,6 +283,12 @@ def save_geofence(store: Any, fence: Geofence) -> Geofence:
         "active": 1 if fence.active else 0,
         "updated": now,
     }
+
+
+def save_geofence(store: Any, fence: Geofence) -> Geofence:
+    """Insert or replace the fence with this name; returns it with its id."""
+    now = iso_now()
+    row = _row(fence, now)
     cols = list(row)
     with writing(store) as conn:
         ensure_tables(db_of(store))
@@ -212,6 +302,33 @@ def save_geofence(store: Any, fence: Geofence) -> Geofence:
     return replace(fence, id=fid)
 
 
+def add_geofence(store: Any, fence: Geofence, created_by: str | None = None) -> Geofence:
+    """Insert a new fence (one drawn on the map); a fence of the same name is an error, not replaced."""
+    now = iso_now()
+    row = {**_row(fence, now), "created": now, "revision": 1, "created_by": created_by}
+    with writing(store) as conn:
+        ensure_tables(db_of(store))
+        if conn.execute(f"SELECT 1 FROM {TABLE} WHERE name = ?", [fence.name]).fetchone():
+            raise GeofenceError(f"there is already a geofence called {fence.name!r}")
+        cur = conn.execute(f"INSERT INTO {TABLE} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))}) RETURNING id", list(row.values()))
+        fid = int(cur.fetchone()[0])
+    return replace(fence, id=fid, created=now, created_by=created_by)
+
+
+def rename_geofence(store: Any, old: str, new: str) -> bool:
+    """Give a fence a new name (its past alerts keep the old one); False when there is no ``old``."""
+    name = (new or "").strip()
+    if not name:
+        raise GeofenceError("a geofence needs a name")
+    with writing(store) as conn:
+        if not table_exists(conn, TABLE):
+            return False
+        if name != old and conn.execute(f"SELECT 1 FROM {TABLE} WHERE name = ?", [name]).fetchone():
+            raise GeofenceError(f"there is already a geofence called {name!r}")
+        cur = conn.execute(f"UPDATE {TABLE} SET name = ?, updated = ?, revision = revision + 1 WHERE name = ?", [name, iso_now(), old])
+        return cur.rowcount > 0
+
+
 def _row_to_fence(r: dict[str, Any]) -> Geofence:
     kinds = tuple(k for k in (r.get("kinds") or "").split(",") if k) or DEFAULT_KINDS
     common: dict[str, Any] = dict(
@@ -219,6 +336,8 @@ def _row_to_fence(r: dict[str, Any]) -> Geofence:
         max_priority=int(r["max_priority"]) if r.get("max_priority") is not None else DEFAULT_MAX_PRIORITY,
         active=bool(r.get("active", 1)),
         id=int(r["id"]),
+        created=r.get("created"),
+        created_by=r.get("created_by"),
     )
     if r["shape"] == "circle":
         return Geofence(r["name"], center=(r["lat"], r["lon"]), radius_m=r["radius_m"], **common)

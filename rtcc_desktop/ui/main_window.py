@@ -50,6 +50,8 @@ from rtcc_desktop.ui.alerts_panel import COLUMNS as ALERT_COLUMNS
 from rtcc_desktop.ui.alerts_panel import AlertsPanel
 from rtcc_desktop.ui.bus import PRESET_LABELS, PRESETS, Bus, TimeWindow, parse_ref
 from rtcc_desktop.ui.event_list import EventList
+from rtcc_desktop.ui.geofence_panel import GeofencePanel
+from rtcc_desktop.ui.hotlist_panel import HotlistPanel
 from rtcc_desktop.ui.map_controller import CAMERA_RADIUS_M, MapController
 from rtcc_desktop.ui.map_page import PageOptions
 from rtcc_desktop.ui.map_view import LAYERS, MapView
@@ -296,6 +298,18 @@ class MainWindow(QMainWindow):
                            Area.RightDockWidgetArea, shortcut="Ctrl+Shift+G")
         self.tabifyDockWidget(self._docks["alerts"], self._docks["health"])
         self.tabifyDockWidget(self._docks["health"], self._docks["search"])
+        # Fences are drawn on the map; the panel lists them and saves them through the store worker.
+        self.geofences = GeofencePanel(self.store_worker, actor=_actor(), map_view=self.map_view)
+        self.geofences.message.connect(self.show_message)
+        self.add_shutdown_hook(self.geofences.shutdown)
+        self.register_dock("geofences", "Geofences", self.geofences, Area.RightDockWidgetArea)
+        self.tabifyDockWidget(self._docks["search"], self._docks["geofences"])
+        # Hot lists: own worker, so a big import never holds up the event list and alerts.
+        self.hotlists = HotlistPanel(db_path=self.db_path, actor=_actor())
+        self.hotlists.message.connect(self.show_message)
+        self.add_shutdown_hook(self.hotlists.shutdown)
+        self.register_dock("hotlists", "Hot lists", self.hotlists, Area.RightDockWidgetArea)
+        self.tabifyDockWidget(self._docks["search"], self._docks["hotlists"])
         self._docks["alerts"].raise_()
         self.register_dock("timeline", "Timeline", placeholder("Timeline of incidents, gunshots and plate reads in the time window."),
                            Area.BottomDockWidgetArea, shortcut="Ctrl+Shift+T")
@@ -496,6 +510,7 @@ class MainWindow(QMainWindow):
         self.map_view.layer_toggled.connect(self._layer_toggled)
         self.map_view.load_failed.connect(self.show_message)
         self.map_view.search_around_requested.connect(self._search_around)
+        self.act_clear.triggered.connect(lambda: self.map_view.drawing and self.geofences.cancel_draw())  # Esc also stops drawing
         self.bus.store_changed.connect(self._store_changed)
         self.store_worker.failed.connect(lambda what, msg: self.show_message(f"{what} failed: {msg}"))
         self.map_worker.failed.connect(lambda what, msg: self.show_message(f"{what} failed: {msg}"))

@@ -26,6 +26,7 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngin
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from rtcc_desktop.analysis.geofence import Geofence, GeofenceError, describe_rule, parse_drawn
 from rtcc_desktop.tiles.source import TileSource
 from rtcc_desktop.ui.bus import parse_ref
 from rtcc_desktop.ui.map_page import PageOptions, build_page
@@ -33,7 +34,10 @@ from rtcc_desktop.ui.tile_scheme import SCHEME, TileSchemeHandler
 
 log = logging.getLogger(__name__)
 
-LAYERS = ("cad", "gunshot", "alpr", "hotlist", "camera", "heat")
+LAYERS = ("cad", "gunshot", "alpr", "hotlist", "camera", "heat", "geofence")
+DRAW_SHAPES = ("polygon", "circle")
+#: A drawn shape's JSON larger than this is refused unread (1,000 vertices need ~50 kB).
+MAX_DRAWN_JSON = 200_000
 
 
 def _finite(*values: float) -> bool:
@@ -100,6 +104,26 @@ class MapBridge(QObject):
     def layerToggled(self, name: str, on: int) -> None:  # noqa: N802 (JS sends 1 or 0)
         if name in LAYERS:
             self._view._layer_toggled(name, bool(on))
+
+    @Slot(str)
+    def geofenceDrawn(self, text: str) -> None:  # noqa: N802
+        """The analyst finished drawing a fence: checked in Python before anything is saved."""
+        self._view._geofence_drawn(text)
+
+    @Slot(str)
+    def geofenceDrawing(self, shape: str) -> None:  # noqa: N802
+        """Draw mode started on the page (from Python, or from the map's right-click menu)."""
+        if shape in DRAW_SHAPES:
+            self._view._geofence_started(shape)
+
+    @Slot()
+    def geofenceCancelled(self) -> None:  # noqa: N802
+        self._view._geofence_cancelled()
+
+    @Slot(str)
+    def geofenceDelete(self, name: str) -> None:  # noqa: N802
+        if isinstance(name, str) and 0 < len(name) <= 500:
+            self._view.geofence_delete_requested.emit(name)
 
     @Slot(str)
     def applied(self, text: str) -> None:
@@ -170,6 +194,17 @@ class MapView(QWidget):
     tile_served = Signal(str)
     #: Base map offline (1, reason) / back online (0, "").
     offline_changed = Signal(int, str)
+    #: A fence was drawn on the map (already checked): {shape: "polygon", points: [[lat, lon], ...]}
+    #: or {shape: "circle", center: [lat, lon], radius_m}.
+    geofence_drawn = Signal(object)
+    #: The page sent a drawn shape that cannot be used: why (nothing is saved).
+    geofence_rejected = Signal(str)
+    #: Draw mode started on the page: "polygon" or "circle".
+    geofence_draw_started = Signal(str)
+    #: Drawing was cancelled on the page (Esc) or from Python.
+    geofence_draw_cancelled = Signal()
+    #: The fence popup's "Delete" was clicked: the fence's name (ask before deleting).
+    geofence_delete_requested = Signal(str)
 
     def __init__(self, tile_source: TileSource, *, options: PageOptions | None = None, page_dir: Path | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -182,6 +217,7 @@ class MapView(QWidget):
         self._last_view: dict[str, Any] | None = None
         self._layers: dict[str, bool] = {name: name != "heat" for name in LAYERS}
         self._shut = False
+        self._drawing: str | None = None
         self.explicit_view = False
         self.tile_stats = {"network": 0, "cache": 0, "offline": 0}
 
@@ -343,6 +379,32 @@ class MapView(QWidget):
         self.explicit_view = True
         return self.send("view", lat=float(lat), lon=float(lon), zoom=int(zoom))
 
+    # ------------------------------------------------------------------ geofences
+    @property
+    def drawing(self) -> str | None:
+        """The shape being drawn on the page ("polygon"/"circle"), or None."""
+        return self._drawing
+
+    def draw_geofence(self, shape: str) -> int:
+        """Put the page in draw mode for a polygon or a circle (the result arrives as :attr:`geofence_drawn`)."""
+        if shape not in DRAW_SHAPES:
+            raise ValueError(f"shape must be one of {DRAW_SHAPES}")
+        self._drawing = shape
+        return self.send("draw", shape=shape)
+
+    def cancel_geofence_draw(self) -> int:
+        """Leave draw mode and clear any shape drawn but not yet saved."""
+        self._drawing = None
+        return self.send("drawCancel")
+
+    def set_geofences(self, fences: list[Geofence]) -> int:
+        """Show these fences (replacing those shown) on the "Geofences" layer, each with its name."""
+        return self.send("geofences", fences=[geofence_to_page(f) for f in fences])
+
+    def show_geofence(self, name: str) -> int:
+        """Bring a fence into view and flash its outline."""
+        return self.send("geofenceShow", name=str(name))
+
     def run_js(self, code: str, callback: Callable[[Any], None] | None = None) -> None:
         """Evaluate JS in the page (tests and the self-test read state this way).
         """
@@ -365,6 +427,31 @@ class MapView(QWidget):
         for text in queued:
             self._bridge.push.emit(text)
         self.ready.emit()
+
+    def _geofence_drawn(self, text: str) -> None:
+        self._drawing = None
+        try:
+            if not isinstance(text, str) or len(text) > MAX_DRAWN_JSON:
+                raise GeofenceError("the drawn shape is too large")
+            try:
+                data = json.loads(text)  # NaN and Infinity parse here; parse_drawn refuses them
+            except ValueError as exc:
+                raise GeofenceError(f"the drawn shape is not valid JSON ({exc})") from None
+            shape = parse_drawn(data)
+        except GeofenceError as exc:
+            log.warning("map: drawn geofence refused: %s", exc)
+            self.send("drawCancel")  # take the unusable shape off the map
+            self.geofence_rejected.emit(f"The drawn geofence cannot be used: {exc}. Nothing was saved.")
+            return
+        self.geofence_drawn.emit(shape)
+
+    def _geofence_started(self, shape: str) -> None:
+        self._drawing = shape
+        self.geofence_draw_started.emit(shape)
+
+    def _geofence_cancelled(self) -> None:
+        self._drawing = None
+        self.geofence_draw_cancelled.emit()
 
     def _view_changed(self, view: dict[str, Any]) -> None:
         self._last_view = view
@@ -402,3 +489,14 @@ class MapView(QWidget):
     def closeEvent(self, event: Any) -> None:  # noqa: N802
         self.shutdown()
         super().closeEvent(event)
+
+
+def geofence_to_page(fence: Geofence) -> dict[str, Any]:
+    """What the page needs to draw a fence: its shape, name and rule (text the page sets as text)."""
+    out: dict[str, Any] = {"name": fence.name, "shape": fence.shape, "active": bool(fence.active), "rule": describe_rule(fence)}
+    if fence.center is not None:
+        out["center"] = [fence.center[0], fence.center[1]]
+        out["radius_m"] = float(fence.radius_m or 0)
+    else:
+        out["points"] = [[a, b] for a, b in fence.points]
+    return out

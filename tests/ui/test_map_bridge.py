@@ -308,7 +308,8 @@ def test_right_click_search_around_here(qtbot, live_map):
     results = []
     bus.results_ready.connect(lambda title, rows: results.append((title, rows)))
     js_eval(view, f"RTCC.map.fire('contextmenu', {{latlng: L.latLng({LAT}, {LON}), originalEvent: {{}}}}); true")
-    assert wait_until(lambda: js_eval(view, "document.querySelectorAll('.rtcc-ctx .rtcc-btn').length") == 2, 10)
+    # cameras near here, search around here, then the two "draw geofence" entries
+    assert wait_until(lambda: js_eval(view, "document.querySelectorAll('.rtcc-ctx .rtcc-btn').length") == 4, 10)
     js_eval(view, "document.querySelectorAll('.rtcc-ctx .rtcc-btn')[1].click(); true")
     assert wait_until(lambda: bool(results), 10)
     title, rows = results[0]
