@@ -3,8 +3,9 @@
     uv run python bench/wall_soak.py --minutes 30 --rate 600
 
 Starts the simulator (``--rate`` events per minute, far above a real city),
-syncs it into a temporary cache exactly as ``rtcc-desktop --demo --wall``
-does, opens the wall (map, 3x3 camera pane, figures strip, ticker) at
+in a child process (bench/_sim_child.py: its own event history is not the
+wall's memory), syncs it into a temporary cache as ``rtcc-desktop --wall``
+does with the simulator's feeds config and the demo hot list, opens the wall (map, 3x3 camera pane, figures strip, ticker) at
 3840x1080 offscreen, and lets it run. Every ``--every`` seconds it prints the
 process's resident memory, open file descriptors, threads (Python and OS),
 live QObjects under the wall and the app's widgets, plus what the wall shows.
@@ -19,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import gc
+from collections import Counter
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -41,6 +44,11 @@ def _proc_status() -> dict[str, int]:
             if key in ("VmRSS", "Threads"):
                 out[key] = int(value.split()[0])
     return out
+
+
+def type_counts() -> Counter[str]:
+    """Live objects the collector tracks, by type: what a growth is made of."""
+    return Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects())
 
 
 def sample(wall: Any, started: float) -> dict[str, Any]:
@@ -81,17 +89,45 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--screenshot", default=None, help="save the wall as PNG at the end")
     p.add_argument("--map-window", choices=("15m", "1h", "24h"), default=None,
                    help="override the layout's map window; 15m fills within the run, so a plateau shows")
+    p.add_argument("--types", type=int, default=0, metavar="N",
+                   help="also print the N object types that grew most since the last sample (to find a leak)")
     args = p.parse_args(argv)
     warmup = args.warmup if args.warmup is not None else args.minutes / 5.0
 
+    import requests
+
+    from rtcc_desktop.analysis.hotlist import import_hotlist_text
+    from rtcc_desktop.config import parse_config
+    from rtcc_desktop.store import open_store
     from rtcc_desktop.ui.app import ensure_app, open_session, temp_settings
     from rtcc_desktop.ui.testing import spin
     from rtcc_desktop.ui.wall import open_wall
 
     ensure_app()
     tmp = Path(tempfile.mkdtemp(prefix="rtcc-wall-soak-"))
-    session = open_session(tmp / "soak.sqlite", demo=True, settings=temp_settings(tmp), tile_cache_dir=tmp / "tiles",
-                           sim_rate=args.rate, sim_history=2000)
+    # The simulator runs in a child process: it keeps every event it made (to
+    # answer SODA queries over all of them), which is not the wall's memory.
+    sim_config = tmp / "feeds.toml"
+    mid = args.minutes * 30.0
+    child = subprocess.Popen(
+        [sys.executable, str(HERE / "_sim_child.py"), "--config", str(sim_config), "--rate", f"{args.rate:g}", "--history", "2000",
+         *(["--outage-at", f"{mid - 60.0:g}", "--outage-for", "120"] if args.outage else [])],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    assert child.stdout is not None
+    base_url = child.stdout.readline().strip()
+    if not base_url.startswith("http"):
+        child.kill()
+        raise SystemExit(f"the simulator child did not start (said {base_url!r})")
+    config = parse_config(sim_config.read_text(encoding="utf-8"), name=str(sim_config))
+    hot = requests.get(base_url + "/hotlist.csv", timeout=10)
+    hot.raise_for_status()
+    pre = open_store(tmp / "soak.sqlite")
+    try:  # the hot list first, as the demo does, so its plates raise alerts from the first read
+        import_hotlist_text(pre, hot.text, "demo hot list", confusion=True, source=base_url + "/hotlist.csv")
+    finally:
+        pre.close()
+    session = open_session(tmp / "soak.sqlite", config, settings=temp_settings(tmp), tile_cache_dir=tmp / "tiles")
     layout = None
     if args.map_window:
         import dataclasses
@@ -105,41 +141,39 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     end = started + args.minutes * 60.0
     samples: list[dict[str, Any]] = []
-    outage = None
-    if args.outage:
-        mid = args.minutes * 30.0
-        outage = (started + mid - 60.0, started + mid + 60.0)
     print(f"wall soak: {args.minutes:g} min at {args.rate:g} events/min, sample every {args.every:g} s "
-          f"(warm-up {warmup:g} min){', gunshot outage mid-run' if outage else ''}", flush=True)
+          f"(warm-up {warmup:g} min){', gunshot outage mid-run' if args.outage else ''}; simulator in pid {child.pid}", flush=True)
     try:
         next_at = started + args.every
-        down = False
+        prev_types: Counter[str] | None = None
         while time.monotonic() < end:
             spin(500)
             now = time.monotonic()
-            if outage is not None:
-                sim = session.simulator
-                if not down and outage[0] <= now < outage[1]:
-                    down = True
-                    sim.faults.fail_next(100000, status=503, path="/gunshots.geojson")
-                elif down and now >= outage[1]:
-                    down = False
-                    sim.faults.reset()
             if now >= next_at or now >= end:
-                if session.simulator is not None:  # the simulator logs every request for tests: not ours to measure
-                    session.simulator.faults.clear_log()
                 s = sample(wall, started)
                 samples.append(s)
                 print(f"min {s['minute']:6.2f}: rss {s['rss_mib']:7.1f} MiB  fds {s['fds']:4d}  threads {s['threads']:3d} "
                       f"(os {s['os_threads']:3d})  wall qobjects {s['wall_qobjects']:5d}  widgets {s['app_widgets']:5d}  "
                       f"py objs {s['py_objects']:7d}  markers {s['markers']:6d}  video live {s['video_live']}  "
                       f"stale {','.join(s['stale']) or '-'}", flush=True)
+                if args.types:
+                    now_types = type_counts()
+                    if prev_types is not None:
+                        grew = (now_types - prev_types).most_common(args.types)
+                        print("    grew: " + ", ".join(f"{name} +{n}" for name, n in grew), flush=True)
+                    prev_types = now_types
                 next_at += args.every
         if args.screenshot:
             wall.grab().save(args.screenshot)
     finally:
         wall.close()
         session.close()
+        assert child.stdin is not None
+        child.stdin.close()
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
 
     base = next((s for s in samples if s["minute"] >= warmup), samples[0] if samples else None)
     last = samples[-1] if samples else None
