@@ -389,11 +389,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_hotlist(args: argparse.Namespace) -> int:
-    from rtcc_desktop.analysis.hotlist import HotlistError, import_hotlist
+    from rtcc_desktop.analysis.hotlist import HotlistError, audited_import
 
     store = _open_store(args)
     try:
-        report = import_hotlist(store, args.file, args.name, confusion=args.confusion)
+        report = audited_import(store, args.file, args.name, args.confusion, _actor())
     except HotlistError as exc:
         raise CliError(f"{args.file}: {exc}") from exc
     finally:

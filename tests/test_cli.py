@@ -118,6 +118,9 @@ def test_sim_config_sync_once_raises_hotlist_alerts_and_feeds_table(tmp_path, ca
         code, out, err = run(capsys, "--db", db, "hotlist", "import", str(hot), "--name", "demo")
         assert code == 0, err
         assert "imported 5 entries" in out
+        code, out, _ = run(capsys, "--db", db, "audit", "list", "--json")
+        entry = __import__("json").loads(out)[0]
+        assert entry["action"] == "hotlist import" and entry["params"]["list"] == "demo" and entry["result_count"] == 5
         code, out, err = run(capsys, "--db", db, "--config", str(cfg), "sync", "--once")
         assert code == 0, err
         assert "sim-cad: ok" in out and "sim-alpr: ok" in out

@@ -323,6 +323,25 @@ def import_hotlist(store: Any, path: str | Path, name: str, confusion: bool = Fa
     return import_hotlist_text(store, decode_text(data), name, confusion, source=str(p), actor=actor)
 
 
+#: Why hot-list changes are made, as the audit log records it.
+MANAGEMENT_REASON: Final[str] = "hot-list management"
+
+
+def audited_import(store: Any, path: str | Path, name: str, confusion: bool, actor: str,
+                   reason: str = MANAGEMENT_REASON) -> ImportReport:
+    """Import a hot-list file and write who did it, from which file, with what result to the audit log.
+
+    Hot lists decide whose car raises an alert, so every import is on record,
+    from the panel and from the command line alike.
+    """
+    rep = import_hotlist(store, path, name, confusion, actor=actor)
+    store.audit(actor, "hotlist import",
+                {"list": name, "file": str(path), "confusion": confusion, "imported": rep.imported,
+                 "rejected": rep.rejected, "replaced": rep.replaced, "bad_rows": rep.bad_rows[:100]},
+                reason, rep.imported)
+    return rep
+
+
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM), else Windows-1252: what spreadsheets export."""
     try:

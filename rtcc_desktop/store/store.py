@@ -202,7 +202,8 @@ class Store:
 
         Their R*Tree and FTS entries go with them (triggers), and so do
         rejects of that kind recorded before the cutoff and plates no read
-        holds any more: retention applies to raw payloads and plate lists too. Records without a time (cameras) are kept. Rows go
+        holds any more: retention applies to raw payloads and plate lists
+        too. Records without a time (cameras) are kept. Rows go
         in chunks, each its own transaction, so a big purge never holds up a
         feed for long; an interrupted purge just leaves less done.
         """

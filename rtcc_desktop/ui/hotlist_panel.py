@@ -67,7 +67,7 @@ ENTRY_PAGE: Final[int] = 500
 #: Rejected rows listed in the import report (the count is always given).
 REPORT_ROWS: Final[int] = 1000
 FILTER_DELAY_MS: Final[int] = 250
-AUDIT_REASON: Final[str] = "hot-list management"
+AUDIT_REASON: Final[str] = H.MANAGEMENT_REASON
 DIM: Final[tuple[int, int, int]] = (128, 133, 140)
 LOOKALIKE_TIP: Final[str] = (
     "Look-alike matching: a read that differs from a listed plate only by characters ALPR confuses "
@@ -473,12 +473,7 @@ class HotlistPanel(QWidget):
                 return
 
         def job(store: Any) -> H.ImportReport:
-            rep = H.import_hotlist(store, path, name, confusion, actor=actor)
-            store.audit(actor, "hotlist import",
-                        {"list": name, "file": path, "confusion": confusion, "imported": rep.imported,
-                         "rejected": rep.rejected, "replaced": rep.replaced, "bad_rows": rep.bad_rows[:100]},
-                        AUDIT_REASON, rep.imported)
-            return rep
+            return H.audited_import(store, path, name, confusion, actor, AUDIT_REASON)
 
         def done(rep: H.ImportReport) -> None:
             self.report.setPlainText(import_report_text(rep, path))
