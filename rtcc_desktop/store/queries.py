@@ -89,12 +89,17 @@ def near(
     if not radius_m >= 0 or math.isinf(radius_m):
         raise ValueError(f"radius_m must be a finite number >= 0, got {radius_m!r}")
     box = box_around(lat, lon, radius_m)
+    west, east = box.west, box.east
+    if west < -180.0 or east > 180.0:
+        # the circle crosses the antimeridian (the Aleutians, Guam's neighbours):
+        # take every longitude in its latitude band; haversine decides
+        west, east = -180.0, 180.0
     p1 = math.radians(lat)
     params = {
         "north": box.north,
         "south": box.south,
-        "east": box.east,
-        "west": box.west,
+        "east": east,
+        "west": west,
         "p1": p1,
         "cos_p1": math.cos(p1),
         "qlon": lon,

@@ -124,3 +124,17 @@ def test_kinds_filter_and_untimed_cameras(tmp_path: Path, rec: Rec) -> None:
             store.near(41.88, -87.63, 100, since=datetime(2024, 5, 1))
         with pytest.raises(ValueError):
             store.near(41.88, -87.63, -1)
+
+
+def test_near_reaches_across_the_antimeridian(tmp_path: Path, rec: Rec) -> None:
+    """Adak and Attu sit either side of 180°: a circle there must not stop at the date line."""
+    with open_store(tmp_path / "am.sqlite") as store:
+        store.upsert("gunshot", [
+            rec("gunshot", "east", time="2024-05-01T10:00:00Z", lat=51.90, lon=-179.995),
+            rec("gunshot", "west", time="2024-05-01T10:00:00Z", lat=51.90, lon=179.995),
+            rec("gunshot", "far", time="2024-05-01T10:00:00Z", lat=51.90, lon=-179.80),
+        ])
+        got = store.near(51.90, 179.999, 2000)
+        assert [r["source_id"] for r in got] == ["west", "east"]
+        assert got[1]["distance_m"] == pytest.approx(haversine_m(51.90, 179.999, 51.90, -179.995), rel=1e-9)
+        assert [r["source_id"] for r in store.near(51.90, -179.999, 2000)] == ["east", "west"]
