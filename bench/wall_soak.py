@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-from collections import Counter
 import json
 import os
 import subprocess
@@ -28,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 

@@ -270,8 +270,9 @@ def _record_json(rec: dict[str, Any]) -> dict[str, Any]:
     """A record as the JSON the CLI promises: kind, source, source_id, time, lat, lon first."""
     head = ("kind", "id", "source", "source_id", "time", "lat", "lon", "distance_m")
     out = {k: rec.get(k) for k in head if k in rec or k != "distance_m"}
-    if out.get("distance_m") is not None:
-        out["distance_m"] = round(float(out["distance_m"]), 1)
+    distance = out.get("distance_m")
+    if distance is not None:
+        out["distance_m"] = round(float(distance), 1)
     for k, v in rec.items():
         if k not in out and not k.startswith("_"):
             out[k] = v
@@ -362,7 +363,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     # Alerts are raised here too, so a console-less sync service never misses a hot-list hit.
     alert_store = _open_store(args)
     alerts = AlertEngine(alert_store)
-    alerts.subscribe(lambda new: [_out(f"ALERT {a.get('record')}: {a.get('summary')}") for a in new])
+
+    def print_alerts(new: list[dict[str, Any]]) -> None:
+        for a in new:
+            _out(f"ALERT {a.get('record')}: {a.get('summary')}")
+
+    alerts.subscribe(print_alerts)
     engine = SyncEngine(db, config, only=[f.name for f in feeds], on_change=alerts.notify)
     try:
         if args.once:

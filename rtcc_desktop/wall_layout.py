@@ -123,7 +123,7 @@ class WallLayout:
         """(tour names, view names) the layout asks the video grid for."""
         tours = {p.tour for p in self.panes if p.tour}
         views = {p.view for p in self.panes if p.view}
-        return tours, views  # type: ignore[return-value]
+        return tours, views
 
 
 # --------------------------------------------------------------------------- PIN

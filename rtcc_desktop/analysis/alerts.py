@@ -112,7 +112,8 @@ def list_alerts(
 ) -> list[dict[str, Any]]:
     """Alerts newest first (raised, then event time); filter by state(s), rule kind
     (``hotlist``/``geofence``), assignee."""
-    where, args = ["1"], []
+    where: list[str] = ["1"]
+    args: list[Any] = []
     if states:
         st = [s for s in states if s in STATES]
         where.append(f"state IN ({', '.join('?' * len(st))})" if st else "0")

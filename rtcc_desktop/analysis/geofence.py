@@ -193,8 +193,8 @@ def fence_from_drawn(name: str, drawn: dict[str, Any], **kw: Any) -> Geofence:
     """A :class:`Geofence` from :func:`parse_drawn`'s result."""
     d = parse_drawn(drawn)
     if d["shape"] == "circle":
-        return Geofence(name, center=tuple(d["center"]), radius_m=d["radius_m"], **kw)  # type: ignore[arg-type]
-    return Geofence(name, points=tuple(tuple(p) for p in d["points"]), **kw)  # type: ignore[arg-type]
+        return Geofence(name, center=tuple(d["center"]), radius_m=d["radius_m"], **kw)
+    return Geofence(name, points=tuple(tuple(p) for p in d["points"]), **kw)
 
 
 def _ring_area(pts: Sequence[tuple[float, float]]) -> float:

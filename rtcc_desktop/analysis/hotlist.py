@@ -493,7 +493,8 @@ def list_entries(store: Any, name: str, text: str = "", limit: int = 500, offset
 
 def set_hotlist(store: Any, name: str, *, active: bool | None = None, confusion: bool | None = None) -> bool:
     """Switch a list on/off or change its similar-character flag; False when no such list."""
-    sets, args = ["updated = ?", "revision = revision + 1"], [iso_now()]
+    sets: list[str] = ["updated = ?", "revision = revision + 1"]
+    args: list[Any] = [iso_now()]
     if active is not None:
         sets.append("active = ?")
         args.append(int(active))

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 
-
 def db_of(store: Any) -> Any:
     """The store's sqlite-utils ``Database``."""
     return store.db

@@ -23,7 +23,7 @@ class BBox(NamedTuple):
     def parse(cls, value: str | list[float] | tuple[float, ...]) -> "BBox":
         """Read ``W,S,E,N`` (string or 4 numbers) and check it is a real box."""
         if isinstance(value, str):
-            parts = [p.strip() for p in value.split(",")]
+            parts: list[str | float] = [p.strip() for p in value.split(",")]
         else:
             parts = list(value)
         if len(parts) != 4:

@@ -57,7 +57,7 @@ from rtcc_desktop.ui.map_page import PageOptions
 from rtcc_desktop.ui.map_view import LAYERS, MapView
 from rtcc_desktop.ui.prefetch import PrefetchDialog
 from rtcc_desktop.ui.search_panel import SearchPanel
-from rtcc_desktop.ui.status import Clock, FeedBadges, FeedHealthPanel, KIND_NAMES
+from rtcc_desktop.ui.status import KIND_NAMES, Clock, FeedBadges, FeedHealthPanel
 from rtcc_desktop.ui.store_worker import StoreWorker
 from rtcc_desktop.ui.timeline import Timeline
 from rtcc_desktop.wall_layout import default_views_path

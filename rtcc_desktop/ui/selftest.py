@@ -58,7 +58,7 @@ def run_self_test(
                               "lines": []}
     session = None
     try:
-        app = ensure_app()
+        ensure_app()
         db_path = Path(db) if db else tmp / "selftest.sqlite"
         session = open_session(db_path, demo=True, settings=temp_settings(tmp), tile_cache_dir=tmp / "tiles")
         _start_demo_video(session)

@@ -194,9 +194,9 @@ class SnapshotReader:
         except requests.RequestException as exc:
             raise SourceError(f"{type(exc).__name__}: {mask_text(str(exc))}") from None
         frame = cv2.imdecode(np.frombuffer(bytes(data), dtype=np.uint8), cv2.IMREAD_COLOR)
-        if not valid_frame(frame):
+        if frame is None or not valid_frame(frame):
             raise SourceError(f"not an image ({len(data)} bytes) from {self._shown_target}")
-        return frame
+        return np.asarray(frame)
 
     def read(self, stop: threading.Event) -> np.ndarray | None:
         if self._first is not None:

@@ -8,7 +8,16 @@ import threading
 import pytest
 
 from rtcc_desktop.model.geo import BBox
-from rtcc_desktop.tiles import TileCache, TileSource, cache_path_for, count_tiles, lonlat_to_tile, offline_tile_png, tile_bounds, tiles_in_bbox
+from rtcc_desktop.tiles import (
+    TileCache,
+    TileSource,
+    cache_path_for,
+    count_tiles,
+    lonlat_to_tile,
+    offline_tile_png,
+    tile_bounds,
+    tiles_in_bbox,
+)
 from rtcc_desktop.tiles.pool import WorkerPool
 from rtcc_desktop.tiles.source import sniff_mime
 from rtcc_desktop.tiles.testserver import TileServer, coloured_tile

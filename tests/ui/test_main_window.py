@@ -21,8 +21,8 @@ from rtcc_desktop.ui.alerts_panel import AlertsPanel  # noqa: E402
 from rtcc_desktop.ui.event_list import EventList  # noqa: E402
 from rtcc_desktop.ui.main_window import MainWindow  # noqa: E402
 from rtcc_desktop.ui.search_panel import SearchPanel  # noqa: E402
-from rtcc_desktop.ui.timeline import Timeline  # noqa: E402
 from rtcc_desktop.ui.testing import dispose, js_eval, wait_until  # noqa: E402
+from rtcc_desktop.ui.timeline import Timeline  # noqa: E402
 
 LAT, LON = 33.6140, -85.8350
 BUILT_IN = ("video", "alerts", "health", "search", "timeline", "events")

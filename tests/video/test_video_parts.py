@@ -54,7 +54,7 @@ def test_camera_urls_prefer_substream_in_grid_and_main_when_maximised():
 
 
 def test_layouts_and_the_layout_that_fits():
-    assert {n: l.size for n, l in LAYOUTS.items()} == {
+    assert {n: lay.size for n, lay in LAYOUTS.items()} == {
         "1": 1, "2x2": 4, "3x3": 9, "4x4": 16, "1+5": 6, "1+7": 8, "5x5": 25, "6x6": 36,
     }
     # 1+5: the big tile spans 2x2 of a 3x3 grid; every other cell is used once.

@@ -237,12 +237,14 @@ def _detect_field(plan: Plan, kind: str, ours: str, profile: _Profile, taken: se
     if kind == "camera" and ours in _URL_FIELDS:
         cols = profile.all_matching(names, exclude=taken, require_url=True)
     elif ours == "source_id":
-        cols = [profile.best(ours, names, exclude=taken, fuzzy=r"(?:^| )(?:id|number|no|num)$", unique=True)]
+        best = profile.best(ours, names, exclude=taken, fuzzy=r"(?:^| )(?:id|number|no|num)$", unique=True)
+        cols = [best] if best else []
     elif ours == "plate":
-        cols = [profile.best(ours, names, exclude=taken, fuzzy=r"\bplate\b")]
+        best = profile.best(ours, names, exclude=taken, fuzzy=r"\bplate\b")
+        cols = [best] if best else []
     else:
-        cols = [profile.best(ours, names, exclude=taken, text=ours in _TEXT_FIELDS)]
-    cols = [c for c in cols if c]
+        best = profile.best(ours, names, exclude=taken, text=ours in _TEXT_FIELDS)
+        cols = [best] if best else []
     if cols:
         plan.columns[ours] = cols
         if ours not in ("name", "address"):  # one column may be both a camera's name and its address
