@@ -18,15 +18,20 @@ place. Field names (the contract with ``feeds_toml()``):
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
+import math
+import re
+import threading
+import weakref
 from datetime import datetime, timezone
 from typing import Any
 
 from rtcc_desktop.sim.events import Timeline, soda_fixed, soda_floating, utc_iso
 from rtcc_desktop.sim.registry import Registry
-from rtcc_desktop.sim.soda import MAX_LIMIT, run_query
+from rtcc_desktop.sim.soda import DEFAULT_LIMIT, MAX_LIMIT, SodaError, fixed_literal, run_query
 
 CAD_COLUMNS = ("incident_number", "call_type", "priority", "address", "narrative", "datetime", "latitude", "longitude", "agency")
 GUNSHOT_PROPERTIES = ("id", "time", "rounds", "type", "agency")
@@ -101,10 +106,83 @@ def cad_rows(timeline: Timeline, now: float, renames: dict[str, str]) -> tuple[l
     return rows, columns
 
 
+#: The keyset filter a syncing client sends (see feeds/sync.py soda_params).
+_KEYSET = re.compile(r":updated_at > '((?:[^']|'')*)' OR \(:updated_at = '((?:[^']|'')*)' AND :id > '((?:[^']|'')*)'\)")
+_SINCE = re.compile(r":updated_at >= '((?:[^']|'')*)'")
+_KEYSET_ORDER = [":updated_at", ":id"]
+
+
+class _Published:
+    """The CAD rows published in one clock second, sorted by (:updated_at, :id), shared by requests.
+
+    Rows only change when the clock passes a whole second (event and update
+    times are whole seconds), so a full sync's pages reuse one build instead
+    of rebuilding and sorting every row per page (a real SODA server answers
+    a keyset page from an index, too).
+    """
+
+    def __init__(self, second: int, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+        self.second = second
+        self.rows = sorted(rows, key=lambda r: (r[":updated_at"], r[":id"]))
+        self.keys = [(r[":updated_at"], r[":id"]) for r in self.rows]
+        self.columns = columns
+
+
+_PUBLISHED: weakref.WeakKeyDictionary[Timeline, _Published] = weakref.WeakKeyDictionary()
+_PUBLISHED_LOCK = threading.Lock()
+
+
+def _published(timeline: Timeline, now: float) -> _Published:
+    second = math.floor(now)
+    with _PUBLISHED_LOCK:
+        hit = _PUBLISHED.get(timeline)
+        if hit is not None and hit.second == second:
+            return hit
+    rows, columns = cad_rows(timeline, second, {})
+    built = _Published(second, rows, columns)
+    with _PUBLISHED_LOCK:
+        _PUBLISHED[timeline] = built
+    return built
+
+
+def _unquote(text: str) -> str:
+    return text.replace("''", "'")
+
+
+def _keyset_page(timeline: Timeline, now: float, params: dict[str, str]) -> list[dict[str, Any]] | None:
+    """The page for a plain keyset query, found by bisection; None when the query is anything else."""
+    allowed = {"$select", "$order", "$limit", "$where", "$$app_token", "$$exclude_system_fields"}
+    if set(params) - allowed or [c.strip() for c in params.get("$order", "").split(",")] != _KEYSET_ORDER:
+        return None
+    where = params.get("$where", "").strip()
+    try:
+        limit = min(int(params.get("$limit", DEFAULT_LIMIT)), MAX_LIMIT)
+        if limit < 0:
+            return None
+        pub = _published(timeline, now)
+        if not where:
+            start = 0
+        elif m := _KEYSET.fullmatch(where):
+            at, at2, row_id = (_unquote(g) for g in m.groups())
+            if at != at2:
+                return None
+            start = bisect.bisect_right(pub.keys, (fixed_literal(at), row_id))
+        elif m := _SINCE.fullmatch(where):
+            start = bisect.bisect_left(pub.keys, (fixed_literal(_unquote(m.group(1))), ""))
+        else:
+            return None
+    except (ValueError, SodaError):
+        return None  # the general path answers with the proper error
+    rest = {k: v for k, v in params.items() if k != "$where"}
+    return run_query(pub.rows[start : start + limit], rest, pub.columns)
+
+
 def cad_body(timeline: Timeline, now: float, params: dict[str, str], renames: dict[str, str], dup: bool) -> bytes:
     """The SODA response for ``params`` (raises :class:`~rtcc_desktop.sim.soda.SodaError`)."""
-    rows, columns = cad_rows(timeline, now, renames)
-    page = run_query(rows, params, columns)
+    page = None if renames else _keyset_page(timeline, now, params)
+    if page is None:
+        rows, columns = cad_rows(timeline, now, renames)
+        page = run_query(rows, params, columns)
     return dumps(duplicate(page) if dup else page)
 
 

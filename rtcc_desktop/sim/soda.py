@@ -40,7 +40,7 @@ class SodaError(ValueError):
 # ---------------------------------------------------------------------- literals
 
 
-def _fixed_literal(text: str) -> str:
+def fixed_literal(text: str) -> str:
     """A literal compared with a fixed timestamp, as the rows write them (UTC, ms)."""
     dt = _parse_ts(text)
     if dt.tzinfo is None:
@@ -203,7 +203,7 @@ class _Where:
         else:
             raise SodaError(f"Could not parse SoQL query \"{self.text}\": expected a value, got {value!r}", "query.compiler.malformed")
         if col in FIXED_TS_COLUMNS:
-            return _fixed_literal(text)
+            return fixed_literal(text)
         if col in FLOATING_TS_COLUMNS:
             return _floating_literal(text)
         if col in NUMBER_COLUMNS:
@@ -277,7 +277,7 @@ def run_query(rows: list[dict[str, Any]], params: dict[str, str], data_columns: 
 
     preds: list[Predicate] = []
     for col, value in filters.items():
-        lit = _fixed_literal(value) if col in FIXED_TS_COLUMNS else _floating_literal(value) if col in FLOATING_TS_COLUMNS else value
+        lit = fixed_literal(value) if col in FIXED_TS_COLUMNS else _floating_literal(value) if col in FLOATING_TS_COLUMNS else value
         preds.append(_equals(col, lit))
     where = params.get("$where", "").strip()
     if where:
