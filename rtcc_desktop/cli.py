@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from rtcc_desktop import __version__, paths
+from rtcc_desktop.identity import current_user
 from rtcc_desktop.model.records import KINDS
 
 log = logging.getLogger("rtcc_desktop")
@@ -259,12 +260,6 @@ def _format_for(path: Path, explicit: str | None) -> str:
     raise CliError(f"{path}: cannot tell the format from the name; give --format")
 
 
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some service contexts
-        return "unknown"
-
 
 def _record_json(rec: dict[str, Any]) -> dict[str, Any]:
     """A record as the JSON the CLI promises: kind, source, source_id, time, lat, lon first."""
@@ -399,7 +394,7 @@ def cmd_hotlist(args: argparse.Namespace) -> int:
 
     store = _open_store(args)
     try:
-        report = audited_import(store, args.file, args.name, args.confusion, _actor())
+        report = audited_import(store, args.file, args.name, args.confusion, current_user())
     except HotlistError as exc:
         raise CliError(f"{args.file}: {exc}") from exc
     finally:
@@ -494,7 +489,7 @@ def cmd_query(args: argparse.Namespace) -> int:
                 results = store.plates(args.pattern, state=args.state, limit=args.limit, offset=args.offset)
         else:
             results = store.text(" ".join(args.words), limit=args.limit, offset=args.offset)
-        store.audit(_actor(), f"query {args.query}", params, getattr(args, "reason", None), len(results))
+        store.audit(current_user(), f"query {args.query}", params, getattr(args, "reason", None), len(results))
     except ValueError as exc:
         raise CliError(f"query {args.query}: {exc}") from exc
     finally:
@@ -512,7 +507,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         return 0
     store = _open_store(args)
     try:
-        purged = apply_retention(store, config.retention, actor=_actor())
+        purged = apply_retention(store, config.retention, actor=current_user())
     finally:
         store.close()
     for kind, n in purged.items():

@@ -8,7 +8,6 @@ Acknowledge / assign / note are written through the store worker.
 
 from __future__ import annotations
 
-import getpass
 import logging
 from pathlib import Path
 from typing import Any, Final
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from rtcc_desktop.analysis import alerts as A
+from rtcc_desktop.identity import current_user
 from rtcc_desktop.model.timeutil import from_iso
 from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
 from rtcc_desktop.ui.store_worker import StoreWorker
@@ -58,12 +58,6 @@ RULE_FILTERS: Final[tuple[tuple[str, str | None], ...]] = (("Every rule", None),
 STATE_COLOURS: Final[dict[str, tuple[int, int, int]]] = {"new": (200, 40, 40), "assigned": (200, 130, 30), "acknowledged": (90, 90, 90)}
 MAX_ROWS: Final[int] = 2000
 
-
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some service contexts
-        return "unknown"
 
 
 def _local(iso: str | None) -> str:
@@ -155,7 +149,7 @@ class AlertsPanel(QWidget):
         super().__init__(parent)
         self._own_worker = worker is None
         self.worker = worker if worker is not None else StoreWorker(db_path, name="rtcc-alerts-ui")
-        self.actor = actor or _actor()
+        self.actor = actor or current_user()
         self.tray = tray
         self._engine: Any = None
         self._listener: Any = None

@@ -9,7 +9,6 @@ version changes), so the next gunshot or urgent call inside it alerts.
 
 from __future__ import annotations
 
-import getpass
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from rtcc_desktop.analysis import geofence as G
+from rtcc_desktop.identity import current_user
 from rtcc_desktop.model.timeutil import from_iso
 from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
 from rtcc_desktop.ui.store_worker import StoreWorker
@@ -45,12 +45,6 @@ log = logging.getLogger(__name__)
 COLUMNS: Final[tuple[str, ...]] = ("Name", "Shape", "Alerts on", "Enabled", "Created by", "Created")
 MAX_NAME: Final[int] = 80
 
-
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some service contexts
-        return "unknown"
 
 
 def _local(iso: str | None) -> str:
@@ -186,7 +180,7 @@ class GeofencePanel(QWidget):
         super().__init__(parent)
         self._own_worker = worker is None
         self.worker = worker if worker is not None else StoreWorker(db_path, name="rtcc-geofence-ui")
-        self.actor = actor or _actor()
+        self.actor = actor or current_user()
         self.map_view: Any = None
         self.dialog: FenceDialog | None = None
         self._reselect: str | None = None  # select this fence after the next reload (a renamed or new one)

@@ -11,7 +11,6 @@ list names, file names) is shown as plain text only, never as markup.
 from __future__ import annotations
 
 import dataclasses
-import getpass
 import html
 import logging
 from collections.abc import Callable
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from rtcc_desktop.analysis import hotlist as H
+from rtcc_desktop.identity import current_user
 from rtcc_desktop.model.timeutil import from_iso
 from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
 from rtcc_desktop.ui.store_worker import StoreWorker
@@ -74,12 +74,6 @@ LOOKALIKE_TIP: Final[str] = (
     "(0/O, 1/I, 8/B, 5/S, 2/Z, 6/G) also counts as a hit"
 )
 
-
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some service contexts
-        return "unknown"
 
 
 def _local(iso: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -237,7 +231,7 @@ class HotlistPanel(QWidget):
         super().__init__(parent)
         self._own_worker = worker is None
         self.worker = worker if worker is not None else StoreWorker(db_path, name="rtcc-hotlist-ui")
-        self.actor = actor or _actor()
+        self.actor = actor or current_user()
         #: Hooks a test can replace (they would block otherwise).
         self.confirm: Callable[[QWidget, str, str], bool] = _confirm
         self.open_file: Callable[[QWidget], str] = _open_file

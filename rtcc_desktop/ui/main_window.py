@@ -13,7 +13,6 @@ QSettings and restored on the next start. Every store read goes through a
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
 import time
@@ -42,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from rtcc_desktop import paths
+from rtcc_desktop.identity import current_user
 from rtcc_desktop.model.geo import BBox
 from rtcc_desktop.model.timeutil import zone
 from rtcc_desktop.tiles.cache import TileCache, cache_path_for
@@ -92,12 +92,6 @@ def make_tile_source(tile_url: str, *, cache_dir: str | Path | None = None) -> T
     cache = TileCache(cache_path_for(tile_url, base), url_template=tile_url)
     return TileSource(tile_url, cache)
 
-
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some service contexts
-        return "unknown"
 
 
 def placeholder(text: str) -> QLabel:
@@ -299,13 +293,13 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self._docks["alerts"], self._docks["health"])
         self.tabifyDockWidget(self._docks["health"], self._docks["search"])
         # Fences are drawn on the map; the panel lists them and saves them through the store worker.
-        self.geofences = GeofencePanel(self.store_worker, actor=_actor(), map_view=self.map_view)
+        self.geofences = GeofencePanel(self.store_worker, actor=current_user(), map_view=self.map_view)
         self.geofences.message.connect(self.show_message)
         self.add_shutdown_hook(self.geofences.shutdown)
         self.register_dock("geofences", "Geofences", self.geofences, Area.RightDockWidgetArea)
         self.tabifyDockWidget(self._docks["search"], self._docks["geofences"])
         # Hot lists: own worker, so a big import never holds up the event list and alerts.
-        self.hotlists = HotlistPanel(db_path=self.db_path, actor=_actor())
+        self.hotlists = HotlistPanel(db_path=self.db_path, actor=current_user())
         self.hotlists.message.connect(self.show_message)
         self.add_shutdown_hook(self.hotlists.shutdown)
         self.register_dock("hotlists", "Hot lists", self.hotlists, Area.RightDockWidgetArea)
@@ -636,7 +630,7 @@ class MainWindow(QMainWindow):
 
     def _audit_snapshot(self, action: str, params: dict[str, Any]) -> None:
         """Evidence snapshots from the video grid go to the audit log (written on the store worker)."""
-        actor = _actor()
+        actor = current_user()
         self.store_worker.submit(lambda store: store.audit(actor, action, dict(params), "video snapshot", 1), what="snapshot audit")
 
     def _store_changed(self, kind: str, _rowid: int) -> None:

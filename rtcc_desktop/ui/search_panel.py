@@ -8,7 +8,6 @@ results. Searches run on the store worker; results come back a page at a time.
 
 from __future__ import annotations
 
-import getpass
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from rtcc_desktop.analysis.near import ReasonRequired, require_reason, what_was_near
 from rtcc_desktop.analysis.plates import audited_plate_search
+from rtcc_desktop.identity import current_user
 from rtcc_desktop.model.timeutil import from_iso
 from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
 from rtcc_desktop.ui.store_worker import StoreWorker
@@ -46,12 +46,6 @@ PAGE: Final[int] = 100
 KIND_LABELS: Final[dict[str, str]] = {"cad": "Incident", "gunshot": "Gunshot", "alpr": "Plate read", "camera": "Camera"}
 COLUMNS: Final[tuple[str, ...]] = ("Kind", "Time", "What", "Where", "Distance", "Match", "Source")
 
-
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some service contexts
-        return "unknown"
 
 
 class ResultsModel(RowTableModel):
@@ -129,7 +123,7 @@ class SearchPanel(QWidget):
         super().__init__(parent)
         self._own_worker = worker is None
         self.worker = worker if worker is not None else StoreWorker(db_path, name="rtcc-search")
-        self.actor = actor or _actor()
+        self.actor = actor or current_user()
         self.page_size = page_size
         self.page = 0
         self._has_next = False
