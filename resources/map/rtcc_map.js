@@ -519,7 +519,7 @@
 
   /* A point record: into its group (or, for a hot-list hit, a marker of its own). */
   function addPoint(rec) {
-    if (recs[rec.r]) { removeRec(rec.r); }
+    if (recs[rec.r]) { removeRec(rec.r); }  /* a record sent again (a feed edited it) replaces its marker */
     recs[rec.r] = rec;
     counts[rec.g]++;
     if (rec.g === 'hotlist') {
@@ -529,6 +529,25 @@
       rec.st = rec.k === 'cad' ? POINT_STYLES.cad[rec.cls] || POINT_STYLES.cad.p0 : POINT_STYLES[rec.k];
       pointGroups[rec.g].add(rec);
     }
+    refreshPopup(rec);
+  }
+
+  /* A record replaced while its popup is open: show the new text (events ask Python for it). */
+  function refreshPopup(rec) {
+    if (popup && popupRef === rec.r && popup.isOpen()) {
+      popup.setContent(popupFor(rec));
+      askDetails(rec);
+    }
+  }
+
+  /* Records that left the map: an edit moved them out of the time window or took their location away. */
+  function removeRefs(msg) {
+    (Array.isArray(msg.refs) ? msg.refs : []).forEach(function (ref) {
+      if (typeof ref === 'string') { removeRec(ref); }
+    });
+    dataVersion++;
+    refreshHeat();
+    ackAfterDraw(msg.seq);
   }
 
   /* Compact rows: [kind code, id, lat, lon, epoch s or null, style] (style: CAD priority 0-4, ALPR 1 = hot-list hit). */
@@ -571,6 +590,7 @@
       rec.m._rtccRef = rec.r;
       groups.camera.addLayer(rec.m);
       counts.camera++;
+      refreshPopup(rec);
     }
   }
 
@@ -1052,6 +1072,7 @@
             break;
           }
           case 'prune': prune(msg); break;
+          case 'remove': removeRefs(msg); break;
           case 'reset': reset(msg); break;
           case 'details': details(msg); break;
           case 'select': select(msg); break;

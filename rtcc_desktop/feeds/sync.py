@@ -255,6 +255,7 @@ class _Poll:
         kwargs: dict[str, Any] = {"feed": self.feed.name, "rejects": rejects}
         if cursor is not None:
             kwargs["cursor"] = cursor
+        seq_before = self._change_seq() if self.on_change is not None else None
         result = self.store.upsert(self.feed.kind, records, **kwargs)
         rep = self.report
         rep.pages += 1
@@ -276,11 +277,34 @@ class _Poll:
                 "the rows are kept in the rejects table"
             )
             rep.warnings.append(self.drift)
-        if self.on_change is not None and (result.inserted or result.updated):
+        if self.on_change is not None and (result.inserted or (result.updated and self._edited_since(seq_before))):
             try:
                 self.on_change(self.feed.kind, result.max_rowid)
             except Exception:  # a listener's bug must not stop the feed
                 log.exception("feed %s: on_change listener failed", self.feed.name)
+
+    def _change_seq(self) -> int | None:
+        """The store's last change number (one key lookup per page), or None without a change log."""
+        read = getattr(self.store, "max_change_seq", None)
+        if read is None:
+            return None
+        try:
+            return int(read())
+        except Exception:  # an older store: notify on every matched row, as before
+            log.debug("feed %s: change log not readable", self.feed.name, exc_info=True)
+            return None
+
+    def _edited_since(self, seq_before: int | None) -> bool:
+        """Did the page's matched rows really change anything? (``updated`` counts unchanged rows too.)
+
+        The upsert skips rewriting identical rows, so only real edits advance
+        the change log. Another feed's thread may edit in between: that only
+        costs a spurious notice, which consumers' cursors make harmless.
+        """
+        if seq_before is None:
+            return True
+        after = self._change_seq()
+        return after is None or after > seq_before
 
     # -- formats
     def run_soda(self) -> None:
@@ -449,8 +473,10 @@ class SyncEngine:
     """Keeps every configured feed in sync, one worker thread per feed.
 
     ``on_change(kind, max_rowid)`` is called on the worker thread after each
-    commit that changed rows, so the UI and alerts can pull the delta with
-    their own read connection.
+    commit that inserted rows or edited stored ones (a re-read page of
+    unchanged rows stays quiet), so the UI and alerts can pull the delta with
+    their own read connection: new rows by rowid (``changes_since``), edits
+    from the change log (``updates_since``); ``max_rowid`` covers inserts only.
     """
 
     def __init__(

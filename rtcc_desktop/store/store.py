@@ -293,6 +293,25 @@ class Store:
         with self.reading() as conn:
             return {kind: max_rowid(conn, kind) for kind in KINDS}
 
+    def updates_since(
+        self, after_seq: int, kinds: str | Iterable[str] | None = None, limit: int = 5000
+    ) -> list[Record]:
+        """Records UPDATEd after change ``after_seq``, oldest change first, each with ``change_seq``.
+
+        The complement of :meth:`changes_since`: a feed's edit of a stored row
+        (same rowid) is logged under a fresh change number. A record edited
+        several times comes once, at its latest change. Move the cursor to the
+        largest ``change_seq`` returned; start it at :meth:`max_change_seq`.
+        """
+        limit, _ = page(limit)
+        with self.reading() as conn:
+            return queries.updates_since(conn, int(after_seq), kinds_arg(kinds), limit)
+
+    def max_change_seq(self) -> int:
+        """The last change number handed out (0 before any update): a "from now on" edit cursor."""
+        with self.reading() as conn:
+            return queries.max_change_seq(conn)
+
     def counts(self) -> dict[str, int]:
         with self.reading() as conn:
             return {kind: int(conn.execute(f"SELECT count(*) FROM {TABLES[kind]}").fetchone()[0]) for kind in KINDS}

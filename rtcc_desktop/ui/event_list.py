@@ -5,7 +5,9 @@ store worker for the next page when the user scrolls near the end, and the
 rows arrive on the GUI thread. Sorting and filtering run in SQL (per kind,
 then merged), so "sort by priority" over a day of calls is one query, not a
 sort of what happens to be loaded. New rows from the feeds are put on top
-when the table is newest-first.
+when the table is newest-first. Rows a feed later edits (a call raised to
+P1, a narrative appended: same rowid) are refreshed where they are, from the
+store's change log; an edited row that no longer passes the filter leaves.
 """
 
 from __future__ import annotations
@@ -177,6 +179,40 @@ def query_events(
     return out
 
 
+#: Ids per ``IN (...)`` when re-reading edited rows.
+_ID_CHUNK: Final[int] = 500
+#: Change-log entries read per pull of edits.
+EDIT_PAGE: Final[int] = 5000
+
+
+def edited_rows(store: Any, f: EventFilter, sort: Sort, after_seq: int) -> tuple[int, bool, dict[str, dict[str, Any] | None]]:
+    """Records of ``f.kinds`` edited after change ``after_seq``, read as the table shows them (runs on a worker).
+
+    Returns (new cursor, more waiting, {"kind:id": row, or None when the
+    edited record no longer passes the filter}).
+    """
+    edited = store.updates_since(after_seq, f.kinds, EDIT_PAGE)
+    top = max((int(r["change_seq"]) for r in edited), default=after_seq)
+    ids: dict[str, list[int]] = {}
+    for r in edited:
+        ids.setdefault(r["kind"], []).append(int(r["id"]))
+    out: dict[str, dict[str, Any] | None] = {f"{r['kind']}:{int(r['id'])}": None for r in edited}
+    if ids:
+        with reading(store) as conn:
+            for kind, kind_ids in ids.items():
+                where, args = _where(kind, f)
+                for i in range(0, len(kind_ids), _ID_CHUNK):
+                    chunk = kind_ids[i : i + _ID_CHUNK]
+                    cur = conn.execute(
+                        f"{_select(kind, sort.key)} WHERE {where} AND id IN ({', '.join('?' * len(chunk))})", [*args, *chunk]
+                    )
+                    names = [d[0] for d in cur.description]
+                    for values in cur:
+                        row = dict(zip(names, values))
+                        out[f"{kind}:{row['id']}"] = row
+    return top, len(edited) >= EDIT_PAGE, out
+
+
 def max_ids(store: Any, kinds: Iterable[str]) -> dict[str, int]:
     with reading(store) as conn:
         return {k: int(conn.execute(f"SELECT coalesce(max(id), 0) FROM {TABLES[k]}").fetchone()[0]) for k in kinds}
@@ -206,6 +242,9 @@ class EventTableModel(RowTableModel):
         self._generation = 0
         self._top_ids: dict[str, int] | None = None  # newest rowid per kind when this listing started
         self._delta_pending = False
+        self._change_seq: int | None = None  # edits applied up to this change number
+        self._edits_pending = False
+        self._edits_again = False
 
     # ------------------------------------------------------------------ Qt model
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -258,6 +297,7 @@ class EventTableModel(RowTableModel):
         self._exhausted = False
         self._loading = False
         self._top_ids = None
+        self._change_seq = None
         self.endResetModel()
         self._load_page()
 
@@ -283,9 +323,13 @@ class EventTableModel(RowTableModel):
         return self._exhausted
 
     def on_store_changed(self, kind: str = "", max_rowid: int = 0) -> None:
-        """New rows in the store: put those that pass the filter on top (newest-first tables only)."""
+        """New rows in the store: put those that pass the filter on top (newest-first tables only).
+
+        Edited rows that are loaded are refreshed in place, whatever the sort.
+        """
         if kind and kind not in self.filter.kinds:
             return
+        self._pull_edits()
         if not (self.order.key == "time" and self.order.descending) or self.filter.until is not None:
             return  # they belong somewhere in the middle; the user reloads when they want them
         if self._top_ids is None or self._delta_pending:
@@ -306,18 +350,22 @@ class EventTableModel(RowTableModel):
         gen, f, order, offset, limit = self._generation, self.filter, self.order, len(self.rows), self.page_size
         first = self._top_ids is None
 
-        def job(store: Any) -> tuple[list[dict[str, Any]], dict[str, int] | None]:
+        def job(store: Any) -> tuple[list[dict[str, Any]], dict[str, int] | None, int | None]:
+            # the change number first: an edit made while the page is read is pulled again (harmless)
+            seq = store.max_change_seq() if first else None
             tops = max_ids(store, f.kinds) if first else None
-            return query_events(store, f, order, limit=limit + 1, offset=offset), tops
+            return query_events(store, f, order, limit=limit + 1, offset=offset), tops, seq
 
         self.worker.submit(job, lambda res: self._page_arrived(gen, res), lambda exc: self._page_failed(gen, exc), what="event list page")
 
-    def _page_arrived(self, gen: int, res: tuple[list[dict[str, Any]], dict[str, int] | None]) -> None:
+    def _page_arrived(self, gen: int, res: tuple[list[dict[str, Any]], dict[str, int] | None, int | None]) -> None:
         if gen != self._generation:
             return
-        rows, tops = res
+        rows, tops, seq = res
         if tops is not None:
             self._top_ids = tops
+        if seq is not None:
+            self._change_seq = seq
         self._exhausted = len(rows) <= self.page_size
         rows = rows[: self.page_size]
         self._loading = False
@@ -328,6 +376,8 @@ class EventTableModel(RowTableModel):
             self.endInsertRows()
         self.loadingChanged.emit(False)
         self.rowsLoaded.emit(len(self.rows))
+        if seq is not None and self._edits_again:
+            self._pull_edits()
 
     def _page_failed(self, gen: int, exc: BaseException) -> None:
         if gen != self._generation:
@@ -362,6 +412,54 @@ class EventTableModel(RowTableModel):
     def _delta_failed(self, gen: int, exc: BaseException) -> None:
         self._delta_pending = False
         log.error("event list update: %s", exc)
+
+    # ------------------------------------------------------------------ edits
+    def _pull_edits(self) -> None:
+        """Re-read the records edited since the change cursor (one pull in flight, notices coalesced)."""
+        if self._change_seq is None or self._edits_pending:
+            self._edits_again = True
+            return
+        self._edits_pending = True
+        self._edits_again = False
+        gen, f, order, after = self._generation, self.filter, self.order, self._change_seq
+        self.worker.submit(
+            lambda store: edited_rows(store, f, order, after),
+            lambda res: self._edits_arrived(gen, res),
+            lambda exc: self._edits_failed(gen, exc),
+            what="event list edits",
+        )
+
+    def _edits_arrived(self, gen: int, res: tuple[int, bool, dict[str, dict[str, Any] | None]]) -> None:
+        self._edits_pending = False
+        if gen != self._generation:
+            return  # a new listing read the rows afresh and set its own cursor
+        top, more, edited = res
+        self._change_seq = max(self._change_seq or 0, top)
+        if edited and self.rows:
+            gone: list[int] = []
+            last = len(COLUMNS) - 1
+            for i, row in enumerate(self.rows):
+                ref = f"{row['kind']}:{row['id']}"
+                if ref not in edited:
+                    continue
+                new = edited[ref]
+                if new is None:
+                    gone.append(i)
+                else:
+                    self.rows[i] = new
+                    self.dataChanged.emit(self.index(i, 0), self.index(i, last))
+            for i in reversed(gone):  # one row at a time: the selection of the others is kept
+                self.beginRemoveRows(QModelIndex(), i, i)
+                del self.rows[i]
+                self.endRemoveRows()
+            if gone:
+                self.rowsLoaded.emit(len(self.rows))
+        if more or self._edits_again:
+            self._pull_edits()
+
+    def _edits_failed(self, gen: int, exc: BaseException) -> None:
+        self._edits_pending = False
+        log.error("event list edits: %s", exc)
 
 
 # --------------------------------------------------------------------------- widget

@@ -5,11 +5,16 @@ connection), and records are turned into page JSON there too, so the GUI
 thread only forwards finished messages. A store-change notice pulls just the
 delta after the map's cursor for that kind; one delta per kind is in flight
 at a time and further notices are coalesced into one more pull.
+
+Edits follow the same way: a feed that re-sends a row with changes (a call
+raised to P1, a location fixed) keeps its rowid, so each notice also pulls
+the records edited after the map's change-log cursor (``updates_since``) and
+sends them again: the page replaces a marker sent under the same ref, and
+removes the ones an edit moved out of the window or left without a location.
 """
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
 import time
@@ -19,10 +24,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from rtcc_desktop.identity import current_user
 from rtcc_desktop.model.records import KINDS
 from rtcc_desktop.model.timeutil import from_iso, to_iso, utc_now
 from rtcc_desktop.ui.bus import Bus, TimeWindow, parse_ref
-from rtcc_desktop.ui.map_payload import encode_rows, iso_to_ms, to_page, to_page_many, to_rows
+from rtcc_desktop.ui.map_payload import encode_rows, iso_to_ms, to_page, to_page_many, to_row, to_rows
 from rtcc_desktop.ui.map_view import MapView
 from rtcc_desktop.ui.store_worker import StoreWorker
 
@@ -42,13 +48,6 @@ NEAR_RADIUS_M = 250.0
 CAMERA_RADIUS_M = 300.0
 NEAR_MINUTES = 30
 PRUNE_EVERY_MS = 15_000
-
-
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (service accounts)
-        return "unknown"
 
 
 class _HotPlates:
@@ -102,6 +101,10 @@ class MapController(QObject):
         self._cursors: dict[str, int] | None = None
         self._in_flight: set[str] = set()
         self._again: set[str] = set()
+        #: Edits applied up to this change number (None until the first load).
+        self._change_cursor: int | None = None
+        self._edits_in_flight = False
+        self._edits_again = False
         self._hot = _HotPlates()
         self._started = False
         self.last_load: dict[str, Any] = {}
@@ -137,8 +140,11 @@ class MapController(QObject):
         since, until = window.iso_bounds()
 
         def job(store: Any) -> dict[str, Any]:
+            # read before the records: an edit in between is pulled again and replaces itself
+            change_seq = store.max_change_seq()
             rowids = store.max_rowids()
-            out: dict[str, Any] = {"rowids": rowids, "records": [], "rows": [], "counts": {}, "truncated": []}
+            out: dict[str, Any] = {"rowids": rowids, "change_seq": change_seq, "records": [], "rows": [], "counts": {},
+                                   "truncated": []}
             kinds = EVENT_KINDS + (("camera",) if full else ())
             for kind in kinds:
                 rows: list[dict[str, Any]] = []
@@ -190,6 +196,11 @@ class MapController(QObject):
         for kind in KINDS:
             cursors.setdefault(kind, int(res["rowids"].get(kind, 0)))
         self._cursors = cursors
+        seq = int(res["change_seq"])
+        # a window change keeps the cameras: their edits not pulled yet are pulled after the load
+        behind = not full and self._change_cursor is not None and self._change_cursor < seq
+        if not behind:
+            self._change_cursor = seq
         self.last_load = {**res["counts"], "truncated": res["truncated"]}
         if res["truncated"]:
             self.status.emit(
@@ -200,6 +211,9 @@ class MapController(QObject):
         for kind in list(self._again):  # notices that came while loading
             self._again.discard(kind)
             self._pull(kind)
+        if self._edits_again or behind:
+            self._edits_again = False
+            self._pull_edits()
 
     # ------------------------------------------------------------------ deltas
     def _on_store_changed(self, kind: str, max_rowid: int) -> None:
@@ -207,10 +221,11 @@ class MapController(QObject):
             return
         if self._cursors is None:  # pulled once the first load has set the cursors
             self._again.add(kind)
+            self._edits_again = True
             return
-        if max_rowid <= self._cursors.get(kind, 0):
-            return
-        self._pull(kind)
+        if max_rowid > self._cursors.get(kind, 0):
+            self._pull(kind)
+        self._pull_edits()  # the notice may be for edits only (max_rowid unchanged)
 
     def _pull(self, kind: str) -> None:
         if self._cursors is None:
@@ -250,6 +265,64 @@ class MapController(QObject):
             self.status.emit(f"Map could not read new {kind} records: {exc}")
 
         self.worker.submit(job, done, failed, what=f"map delta {kind}")
+
+    def _pull_edits(self) -> None:
+        """Send the records edited since the change cursor again (all kinds, one pull in flight)."""
+        if self._change_cursor is None or self._edits_in_flight:
+            self._edits_again = True
+            return
+        self._edits_in_flight = True
+        after, gen, window, tz, hot = self._change_cursor, self._gen, self.bus.window, self.tz, self._hot
+
+        def job(store: Any) -> dict[str, Any]:
+            recs = store.updates_since(after, KINDS, DELTA_PAGE)
+            top = max((int(r["change_seq"]) for r in recs), default=after)
+            now = utc_now()
+            events = [r for r in recs if r["kind"] != "camera" and window.contains(r.get("time"), now)]
+            hot.mark(store, events)
+            rows, cams, gone = [], [], []
+            for r in recs:
+                ref = f"{r['kind']}:{int(r['id'])}"
+                if r["kind"] == "camera":
+                    page = to_page(r, tz=tz)
+                    if page is None:
+                        gone.append(ref)
+                    else:
+                        cams.append(page)
+                    continue
+                row = to_row(r) if window.contains(r.get("time"), now) else None
+                if row is None:  # out of the window now, or no location any more
+                    gone.append(ref)
+                else:
+                    rows.append(row)
+            return {"top": top, "more": len(recs) >= DELTA_PAGE, "refs": {f"{r['kind']}:{int(r['id'])}" for r in recs},
+                    "rows": encode_rows(rows) if rows else None, "cams": _encode(cams) if cams else None, "gone": gone}
+
+        def done(res: dict[str, Any]) -> None:
+            self._edits_in_flight = False
+            if gen == self._gen:  # else the load that replaced this window set the cursor
+                self._change_cursor = max(self._change_cursor or 0, int(res["top"]))
+                if res["gone"]:
+                    self.view.send("remove", refs=res["gone"])
+                if res["rows"]:
+                    self.view.apply_rows(res["rows"])
+                if res["cams"]:
+                    self.view.apply_encoded(res["cams"])
+                sel = self.bus.selection
+                if sel and sel in res["refs"]:  # the ring follows a moved (or removed) record
+                    self.view.select(sel, pan=False)
+                if res["more"]:
+                    self._edits_again = True
+                if self._edits_again:
+                    self._edits_again = False
+                    self._pull_edits()
+            # a stale pull leaves _edits_again to the load that replaced its window
+
+        def failed(exc: BaseException) -> None:
+            self._edits_in_flight = False
+            self.status.emit(f"Map could not read edited records: {exc}")
+
+        self.worker.submit(job, done, failed, what="map edits")
 
     def _on_window_changed(self, _window: TimeWindow) -> None:
         if self._started:
@@ -437,6 +510,6 @@ def _encode(page: list[dict[str, Any]]) -> str:
 def _audit(store: Any, action: str, params: dict[str, Any], n: int) -> None:
     """Location searches are written to the audit log, like the CLI's."""
     try:
-        store.audit(_actor(), action, params, "map action", n)
+        store.audit(current_user(), action, params, "map action", n)
     except Exception:  # a read-only store must not break the search
         log.debug("audit failed", exc_info=True)

@@ -414,7 +414,13 @@ class Timeline(QWidget):
         self._debounce.start()
 
     def on_store_changed(self, kind: str = "", max_rowid: int = 0) -> None:
-        """Slot for ``Bus.store_changed``."""
+        """Slot for ``Bus.store_changed`` (new rows, or edits of stored ones: the same notice).
+
+        The view is fetched again, so events drawn one by one show an edited
+        priority or time at once. Zoomed-out density keeps an edited row in
+        the minute it first had (the histogram grows by rowid) until
+        :meth:`rebuild`: a corrected time moves one count among thousands.
+        """
         self.refresh()
 
     def rebuild(self) -> None:

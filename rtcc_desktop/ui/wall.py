@@ -970,8 +970,8 @@ class WallWindow(QObject):
             QTimer.singleShot(int(wait * 1000) + 1, self._scheduled_refresh)
 
     def _is_fresh(self, e: PriorityEvent) -> bool:
-        try:
-            return (self.clock() - from_iso(e.time)).total_seconds() <= self.layout.follow.max_age_s
+        try:  # a call raised to P1 by an edit is news from the edit, not from the call's time
+            return (self.clock() - from_iso(e.news_time)).total_seconds() <= self.layout.follow.max_age_s
         except ValueError:
             return False
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, Final
 
 from rtcc_desktop.analysis.tables import reading
-from rtcc_desktop.model.timeutil import from_iso, to_iso
+from rtcc_desktop.model.timeutil import from_iso, to_iso, utc_now
 from rtcc_desktop.ui.map_payload import priority_class
 from rtcc_desktop.wall_layout import WallLayout
 
@@ -34,6 +34,10 @@ HOT_SCAN_PAGE: Final = 20_000
 EVENT_PAGE: Final = 2_000
 EVENT_PAGES: Final = 3
 RECENT_CAD_SCAN: Final = 300
+#: An edit raises a priority event only for a call of the last day (the calls primed as already raised).
+EDIT_WINDOW: Final = timedelta(hours=24)
+#: Raised calls remembered; past this, the ones older than EDIT_WINDOW are forgotten.
+MAX_RAISED: Final = 20_000
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,13 @@ class PriorityEvent:
     lon: float | None
     title: str
     where: str
+    #: When an EDIT of the record made it a priority event (a call raised to P1), canonical UTC; else None.
+    raised_at: str | None = None
+
+    @property
+    def news_time(self) -> str:
+        """When the wall learned of it: the edit for a raised call, else the record's time (freshness, order)."""
+        return self.raised_at if self.raised_at and self.raised_at > self.time else self.time
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,10 @@ class FigureState:
     matcher: Any = None
     matcher_loaded: str = ""
     cursors: dict[str, int] | None = None  # priority-event cursors per kind
+    change_cursor: int = 0  # edits (store change log) looked at up to here
+    #: "cad:id" → time of the calls already priority events (raised on arrival or by an edit, or
+    #: already urgent when the wall opened): an edit raises a call once.
+    raised: dict[str, str] = field(default_factory=dict)
     primed: bool = False
 
 
@@ -308,13 +323,21 @@ def event_of(rec: dict[str, Any], cad_max_priority: int) -> PriorityEvent | None
     return None
 
 
-def new_priority_events(store: Any, state: FigureState, layout: WallLayout) -> list[PriorityEvent]:
-    """Priority events among rows added since the last call (the first call only sets the cursors)."""
+def new_priority_events(store: Any, state: FigureState, layout: WallLayout, now: datetime | None = None) -> list[PriorityEvent]:
+    """Priority events among rows added, or CAD calls edited up to a followed priority, since the last call.
+
+    The first call only sets the cursors (and notes the calls already urgent).
+    """
     kinds = [k for k in ("gunshot", "cad") if k in layout.follow.kinds]
-    tops = store.max_rowids()
+    now = now or utc_now()
     if state.cursors is None:
+        state.change_cursor = store.max_change_seq()  # before the rowids: an edit in between is looked at again
+        tops = store.max_rowids()
         state.cursors = {k: int(tops.get(k, 0)) for k in ("gunshot", "cad")}
+        if "cad" in kinds:
+            _prime_raised(store, state, layout, now)
         return []
+    tops = store.max_rowids()
     out: list[PriorityEvent] = []
     for kind in kinds:
         after = state.cursors.get(kind, 0)
@@ -322,7 +345,9 @@ def new_priority_events(store: Any, state: FigureState, layout: WallLayout) -> l
             rows = store.changes_since(kind, after, EVENT_PAGE)
             for rec in rows:
                 ev = event_of(rec, layout.follow.cad_max_priority)
-                if ev is not None:
+                if ev is not None and ev.ref not in state.raised:  # not raised by an edit already
+                    if kind == "cad":
+                        state.raised[ev.ref] = ev.time
                     out.append(ev)
             if rows:
                 after = int(rows[-1]["id"])
@@ -331,6 +356,40 @@ def new_priority_events(store: Any, state: FigureState, layout: WallLayout) -> l
         else:  # a flood: skip what is left rather than fall ever further behind
             after = max(after, int(tops.get(kind, after)))
         state.cursors[kind] = after
+    if "cad" in kinds:
+        out += edited_priority_events(store, state, layout, now)
+    return out
+
+
+def _prime_raised(store: Any, state: FigureState, layout: WallLayout, now: datetime) -> None:
+    """Note the last day's calls that are priority events already: a later edit of them is no news."""
+    with reading(store) as conn:
+        cur = conn.execute("SELECT id, time, priority FROM incidents WHERE time >= ?", (to_iso(now - EDIT_WINDOW),))
+        for rid, time, prio in cur:
+            if event_of({"kind": "cad", "id": rid, "time": time, "priority": prio}, layout.follow.cad_max_priority):
+                state.raised[f"cad:{rid}"] = str(time)
+
+
+def edited_priority_events(store: Any, state: FigureState, layout: WallLayout, now: datetime) -> list[PriorityEvent]:
+    """CAD calls of the last day that an edit raised to a followed priority (each call once), from the change log."""
+    since, now_iso = to_iso(now - EDIT_WINDOW), to_iso(now)
+    out: list[PriorityEvent] = []
+    for _ in range(EVENT_PAGES):
+        rows = store.updates_since(state.change_cursor, ["cad"], EVENT_PAGE)
+        for rec in rows:
+            ev = event_of(rec, layout.follow.cad_max_priority)
+            if ev is None or ev.ref in state.raised or ev.time < since:
+                continue  # not urgent, already raised, or an old call's paperwork
+            state.raised[ev.ref] = ev.time
+            out.append(PriorityEvent(ev.ref, ev.kind, ev.time, ev.lat, ev.lon, ev.title, ev.where, raised_at=now_iso))
+        if rows:
+            state.change_cursor = max(state.change_cursor, max(int(r["change_seq"]) for r in rows))
+        if len(rows) < EVENT_PAGE:
+            break
+    else:  # a flood of edits: skip the rest rather than fall behind
+        state.change_cursor = max(state.change_cursor, store.max_change_seq())
+    if len(state.raised) > MAX_RAISED:
+        state.raised = {ref: t for ref, t in state.raised.items() if t >= since}
     return out
 
 
@@ -378,14 +437,14 @@ def compute_figures(
         g1 = _count(conn, "gunshots", to_iso(now - timedelta(hours=1)), now_iso)
         g24 = _count(conn, "gunshots", to_iso(now - timedelta(hours=24)), now_iso)
     hot_n, hot_events = hotlist_hits_today(store, state, now, tz)
-    events = new_priority_events(store, state, layout)
+    events = new_priority_events(store, state, layout, now)
     if "hotlist" in layout.follow.kinds:
         events += hot_events
     history: list[PriorityEvent] = []
     if not state.primed:  # first refresh: the ticker starts with the last day's events
         state.primed = True
         history = recent_priority_events(store, now, layout, layout.ticker_items)
-    events.sort(key=lambda e: e.time)
+    events.sort(key=lambda e: e.news_time)
     feeds = feed_statuses(store, config, layout, now, live)
     stale, no_feed = figure_staleness(feeds, config)
     return WallFigures(
@@ -430,7 +489,7 @@ class MapFollower:
             return
         if self.current is not None and event.ref == self.current.ref:
             return
-        if self.pending is None or event.time >= self.pending.time:
+        if self.pending is None or event.news_time >= self.pending.news_time:
             self.pending = event
 
     def step(self, now: float, wall_now: datetime) -> tuple[str, PriorityEvent | None] | None:
@@ -443,7 +502,7 @@ class MapFollower:
         if not self.focusing and self.pending is not None and now >= self._until:
             ev, self.pending = self.pending, None
             try:
-                age = (wall_now - from_iso(ev.time)).total_seconds()
+                age = (wall_now - from_iso(ev.news_time)).total_seconds()
             except ValueError:
                 age = self.max_age_s + 1
             if age > self.max_age_s:
@@ -463,6 +522,7 @@ __all__ = [
     "PriorityEvent",
     "WallFigures",
     "compute_figures",
+    "edited_priority_events",
     "event_of",
     "feed_statuses",
     "fmt_age",
