@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -88,9 +89,11 @@ class VideoGrid(QWidget):
         refresh_hz: float = REFRESH_HZ,
         stream_factory: StreamFactory | None = None,
         show_toolbar: bool = True,
+        tz: tzinfo | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("videoGrid")
+        self._tz = tz
         self.options = options or CaptureOptions()
         self.audit = audit
         self.snapshot_dir = Path(snapshot_dir) if snapshot_dir is not None else paths.data_dir() / "snapshots"
@@ -217,10 +220,16 @@ class VideoGrid(QWidget):
         elif not on:
             self.stop_tour()
 
+    def set_time_zone(self, tz: tzinfo | None) -> None:
+        """Show the tiles' clocks in ``tz`` (the centre's zone) from now on."""
+        self._tz = tz
+        for tile in self._tiles:
+            tile.tz = tz
+
     # -------------------------------------------------------------- tiles
     def _tile(self, index: int) -> VideoTile:
         while len(self._tiles) <= index:
-            tile = VideoTile(len(self._tiles), self._area)
+            tile = VideoTile(len(self._tiles), self._area, tz=self._tz)
             tile.hide()
             tile.paint_observer = self._paint_observer
             tile.doubleClicked.connect(self.toggle_maximise)

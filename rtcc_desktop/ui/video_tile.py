@@ -12,6 +12,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
@@ -122,9 +123,11 @@ class VideoTile(QWidget):
     snapshotRequested = Signal(int)
     clearRequested = Signal(int)
 
-    def __init__(self, index: int, parent: QWidget | None = None) -> None:
+    def __init__(self, index: int, parent: QWidget | None = None, *, tz: tzinfo | None = None) -> None:
         super().__init__(parent)
         self.index = index
+        #: The centre's zone for the overlay clock (None: the machine's local time).
+        self.tz = tz
         self.stream: Stream | None = None
         self.paint_observer: PaintObserver | None = None
         self.selected = False
@@ -219,7 +222,7 @@ class VideoTile(QWidget):
             return ("", "", "", state_text(None))
         frame = self._frame
         stamp = frame.wall if frame is not None else time.time()
-        clock = time.strftime("%H:%M:%S", time.localtime(stamp)) if frame is not None else ""
+        clock = datetime.fromtimestamp(stamp, self.tz).strftime("%H:%M:%S") if frame is not None else ""
         fps = stream.fps()
         fps_text = f"{fps:.1f} fps" if stream.state in (StreamState.LIVE, StreamState.STALLED) else ""
         return (stream.name, clock, fps_text, state_text(stream))

@@ -371,3 +371,19 @@ def test_shutdown_stops_every_capture_thread(make_grid, realdata):
     assert grid.shutdown(1)  # idempotent
     grid.show_cameras([file_camera(realdata, 11)])  # ignored after shutdown
     assert video_threads() == []
+
+
+def test_tile_clocks_show_the_centres_zone_not_the_machines(make_grid, realdata):
+    """A console in UTC (a demo, a remote desktop) must still stamp video in the centre's time."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    chicago, tokyo = ZoneInfo("America/Chicago"), ZoneInfo("Asia/Tokyo")
+    grid = make_grid(tz=chicago)
+    grid.show_cameras([file_camera(realdata, 1, CAR)])
+    tile = grid.tile(0)
+    wait_until(lambda: tile._frame is not None and tile._overlay[1], what="a frame with its clock")
+    stamp = tile._frame.wall
+    assert tile._overlay_texts()[1] == datetime.fromtimestamp(stamp, chicago).strftime("%H:%M:%S")
+    grid.set_time_zone(tokyo)
+    assert tile._overlay_texts()[1] == datetime.fromtimestamp(tile._frame.wall, tokyo).strftime("%H:%M:%S")
