@@ -7,7 +7,7 @@ file, the table, the field and what is allowed, not as a blank screen on the
 wall at 3 a.m. The supervisor PIN is kept only as a PBKDF2 hash
 (:func:`hash_pin` makes the line to paste into the file).
 
-No Qt here: the wall's widgets live in ``rtcc_desktop.ui.wall``.
+No Qt here: the wall's widgets live in ``rtcc_desktop.ui.wall`` and its ``ui.wall_*`` modules.
 """
 
 from __future__ import annotations

@@ -279,7 +279,7 @@ class MainWindow(QMainWindow):
 
                 # Saved views and tours go to the same file the wall plays them from.
                 self.video_grid = VideoGrid(self, views_path=self._views_path, audit=self._audit_snapshot,
-                                            camera_resolver=self._cameras_by_key.get)
+                                            camera_resolver=self._cameras_by_key.get, tz=self.tz)
             except Exception:  # the grid is optional: a placeholder keeps the layout
                 log.exception("video grid unavailable")
         vg = self.video_grid or placeholder("Video grid unavailable. Camera video will show here.")
@@ -531,6 +531,8 @@ class MainWindow(QMainWindow):
         self.health_panel.tz = self.tz
         self.map_controller.tz = self.tz
         self.map_view.set_time_zone(name)
+        if self.video_grid is not None:
+            self.video_grid.set_time_zone(self.tz)
 
     def _window_changed(self, window: TimeWindow) -> None:
         act = self._window_actions.get(window.preset)

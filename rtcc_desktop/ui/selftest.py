@@ -40,11 +40,11 @@ def run_self_test(
 
     ``json_out`` only tells the caller's printing apart (the report is the same).
     ``db`` keeps the synced data there (default: a temporary file, removed after).
-    ``wall`` checks the video-wall display instead (``ui/wall.py``'s own self-test),
+    ``wall`` checks the video-wall display instead (``ui/wall_selftest.py``),
     with the layout file ``wall_layout`` (None: the default one).
     """
     if wall:
-        from rtcc_desktop.ui.wall import run_wall_self_test
+        from rtcc_desktop.ui.wall_selftest import run_wall_self_test
 
         return run_wall_self_test(json_out=json_out, screenshot=screenshot, db=db, timeout_s=timeout_s, layout_path=wall_layout)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

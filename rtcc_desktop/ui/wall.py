@@ -16,12 +16,16 @@ Kiosk lock: no editing controls, mouse input is swallowed, Escape and window
 close do nothing. Leaving takes the exit keys (default Ctrl+Alt+Shift+Q) and
 then the supervisor PIN, checked against its PBKDF2 hash on a short-lived
 thread; a run of wrong PINs locks the dialog out for a while.
+
+The parts: ``wall_figures`` (the figures, no Qt), ``wall_strip`` (figure
+strip and ticker), ``wall_screen`` (a monitor's window and its panes),
+``wall_lock`` (the kiosk lock and PIN dialog), ``wall_style`` (style sheet and
+label helpers) and ``wall_selftest``; this module wires them together.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
@@ -29,20 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QImage, QKeyEvent, QKeySequence, QPainter, QScreen
-from PySide6.QtWidgets import (
-    QBoxLayout,
-    QDialog,
-    QFrame,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QGuiApplication, QImage, QPainter, QScreen
+from PySide6.QtWidgets import QWidget
 
 from rtcc_desktop import paths
 from rtcc_desktop.model.timeutil import UTC, from_iso, utc_now
@@ -50,30 +42,16 @@ from rtcc_desktop.ui.bus import Bus, TimeWindow
 from rtcc_desktop.ui.map_controller import MapController
 from rtcc_desktop.ui.map_page import PageOptions, attribution_html
 from rtcc_desktop.ui.map_view import MapView
-from rtcc_desktop.ui.resources import resource
 from rtcc_desktop.ui.store_worker import StoreWorker
-from rtcc_desktop.ui.wall_figures import (
-    PRIORITY_CLASSES,
-    FigureState,
-    MapFollower,
-    PriorityEvent,
-    WallFigures,
-    compute_figures,
-    fmt_age,
-)
-from rtcc_desktop.wall_layout import (
-    Pane,
-    WallLayout,
-    check_video_names,
-    default_views_path,
-    load_wall_layout,
-    parse_keys,
-    verify_pin,
-)
+from rtcc_desktop.ui.wall_figures import FigureState, MapFollower, PriorityEvent, WallFigures, compute_figures, fmt_age
+from rtcc_desktop.ui.wall_lock import KeyGuard, PinCheck, PinDialog
+from rtcc_desktop.ui.wall_screen import MapPane, VideoPane, WallScreen
+from rtcc_desktop.ui.wall_strip import Clock, FigureStrip, Ticker
+from rtcc_desktop.ui.wall_style import local_hhmm, wall_style
+from rtcc_desktop.wall_layout import Pane, WallLayout, check_video_names, default_views_path, load_wall_layout
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 #: Cameras the wall keeps in its registry (for resolving saved views and auto panes).
 MAX_CAMERAS = 20_000
 CAMERA_PAGE = 5_000
@@ -83,617 +61,6 @@ MIN_JOB_GAP_S = 1.0
 REFIT_S = 300.0
 #: The wall's map page is drawn this much larger than the analyst's.
 MAP_ZOOM_FACTOR = 1.5
-
-
-def _polish(widget: QWidget) -> None:
-    """Re-apply the style sheet after a dynamic property changed."""
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
-
-
-def _set_prop(widget: QWidget, name: str, value: Any) -> None:
-    if widget.property(name) != value:
-        widget.setProperty(name, value)
-        _polish(widget)
-
-
-def _plain(text: str = "", name: str = "", parent: QWidget | None = None) -> QLabel:
-    """A label that never interprets markup: feed text is untrusted."""
-    label = QLabel(parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setText(text)
-    if name:
-        label.setObjectName(name)
-    return label
-
-
-def wall_style() -> str:
-    try:
-        return resource("wall", "wall.qss").read_text(encoding="utf-8")
-    except OSError:
-        log.warning("wall style sheet missing; the wall uses the default look")
-        return ""
-
-
-def _local_hhmm(iso: str, tz: tzinfo) -> str:
-    try:
-        return from_iso(iso).astimezone(tz).strftime("%H:%M")
-    except ValueError:
-        return "--:--"
-
-
-# --------------------------------------------------------------------------- figure strip
-
-
-class FigureTile(QFrame):
-    """One figure: caption, big value, a STALE banner when its feed is behind."""
-
-    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("figureTile")
-        self.setProperty("stale", False)
-        self.caption = _plain(caption, "figCaption", self)
-        self.value = _plain("–", "figValue", self)
-        self.sub = _plain("", "figSub", self)
-        self.banner = _plain("", "staleBanner", self)
-        self.banner.setWordWrap(True)
-        self.banner.hide()
-        self.sub.hide()
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(14, 8, 14, 8)
-        lay.setSpacing(2)
-        lay.addWidget(self.caption)
-        lay.addWidget(self.value)
-        lay.addWidget(self.sub)
-        lay.addWidget(self.banner)
-        lay.addStretch(1)
-        self.body = lay
-
-    def set_value(self, text: str, *, alarm: bool = False) -> None:
-        self.value.setText(text)
-        _set_prop(self.value, "alarm", alarm)
-
-    def set_sub(self, text: str) -> None:
-        self.sub.setText(text)
-        self.sub.setVisible(bool(text))
-
-    def set_stale(self, reason: str | None) -> None:
-        """Mark the figure STALE (with why) or clear the mark."""
-        stale = bool(reason)
-        self.banner.setText(f"STALE · {reason}" if stale else "")
-        self.banner.setVisible(stale)
-        _set_prop(self, "stale", stale)
-
-    @property
-    def stale(self) -> bool:
-        return bool(self.property("stale"))
-
-
-class CadTile(FigureTile):
-    """Open CAD incidents: the total and one number per priority."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("OPEN CAD INCIDENTS", parent)
-        self.value.hide()
-        row = QHBoxLayout()
-        row.setSpacing(18)
-        self.prio: dict[str, QLabel] = {}
-        self._cols: dict[str, QWidget] = {}
-        for cls in PRIORITY_CLASSES:
-            box = QWidget(self)
-            box.setObjectName("prioBox")
-            col = QVBoxLayout(box)
-            col.setContentsMargins(0, 0, 0, 0)
-            col.setSpacing(0)
-            v = _plain("–", "prioValue", box)
-            v.setProperty("prio", cls)
-            c = _plain("OTHER" if cls == "p0" else cls.upper(), "prioCaption", box)
-            v.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-            c.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-            col.addWidget(v)
-            col.addWidget(c)
-            row.addWidget(box)
-            self.prio[cls] = v
-            self._cols[cls] = box
-        row.addStretch(1)
-        self.body.insertLayout(2, row)
-
-    def set_counts(self, counts: dict[str, int], hours: float) -> None:
-        for cls, label in self.prio.items():
-            label.setText(f"{counts.get(cls, 0):,}")
-        self._cols["p0"].setVisible(counts.get("p0", 0) > 0)
-        total = sum(counts.values())
-        self.caption.setText(f"OPEN CAD INCIDENTS · {total:,} IN {hours:g} H")
-
-
-class FeedsTile(FigureTile):
-    """Feed health: one line per feed, STALE ones in black on amber."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("FEEDS", parent)
-        self.value.hide()
-        self.grid = QGridLayout()
-        self.grid.setHorizontalSpacing(18)
-        self.grid.setVerticalSpacing(2)
-        self.body.insertLayout(2, self.grid)
-        self.rows: dict[str, QLabel] = {}
-        self.empty = _plain("No feeds configured", "figSub", self)
-        self.body.insertWidget(3, self.empty)
-
-    def set_feeds(self, feeds: Sequence[Any]) -> None:
-        names = [f.name for f in feeds]
-        if list(self.rows) != names:  # rebuild only when the set of feeds changes
-            for label in self.rows.values():
-                self.grid.removeWidget(label)
-                label.deleteLater()
-            self.rows = {}
-            for i, name in enumerate(names):
-                label = _plain("", "feedRow", self)
-                self.grid.addWidget(label, i // 2, i % 2)
-                self.rows[name] = label
-        for f in feeds:
-            label = self.rows[f.name]
-            if f.stale:
-                state, word = "stale", f"STALE {fmt_age(f.age_s)}" if f.age_s is not None else "STALE · never synced"
-            else:
-                state = {"green": "ok", "amber": "amber", "red": "red"}.get(f.status, "red")
-                word = {"ok": "OK", "amber": "SLOW", "red": "FAILING"}[state] + f" · {fmt_age(f.age_s)}"
-            label.setText(f"● {f.name}  {word}")
-            label.setToolTip(f.reason)
-            _set_prop(label, "state", state)
-        self.empty.setVisible(not feeds)
-        stale = [f.name for f in feeds if f.stale]
-        self.set_stale(f"{', '.join(stale)} behind" if stale else None)
-
-
-class FigureStrip(QFrame):
-    """The live figures, a clock and the wall's title; horizontal or vertical."""
-
-    def __init__(self, title: str, place: str, tz: tzinfo, clock: Clock, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("figureStrip")
-        vertical = place in ("left", "right")
-        self.setProperty("vertical", vertical)
-        self._tz, self._clock = tz, clock
-        direction = QBoxLayout.Direction.TopToBottom if vertical else QBoxLayout.Direction.LeftToRight
-        lay = QBoxLayout(direction, self)
-        lay.setContentsMargins(12, 10, 12, 10)
-        lay.setSpacing(12)
-        head = QVBoxLayout()
-        head.setSpacing(0)
-        self.title = _plain(title, "wallTitle", self)
-        self.clock_label = _plain("", "wallClock", self)
-        self.notice = _plain("", "wallNotice", self)
-        self.notice.setWordWrap(True)
-        self.notice.hide()
-        head.addWidget(self.title)
-        head.addWidget(self.clock_label)
-        head.addWidget(self.notice)
-        head.addStretch(1)
-        head_box = QWidget(self)
-        head_box.setLayout(head)
-        head.setContentsMargins(0, 0, 0, 0)
-        if not vertical:
-            head_box.setFixedWidth(300)
-        lay.addWidget(head_box)
-        self.cad = CadTile(self)
-        self.g1 = FigureTile("GUNSHOTS · LAST HOUR", self)
-        self.g24 = FigureTile("GUNSHOTS · 24 H", self)
-        self.hot = FigureTile("HOT-LIST HITS TODAY", self)
-        self.feeds = FeedsTile(self)
-        for w, stretch in ((self.cad, 3), (self.g1, 1), (self.g24, 1), (self.hot, 1), (self.feeds, 3)):
-            lay.addWidget(w, stretch)
-        if vertical:
-            lay.addStretch(1)
-            self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
-            self.setFixedWidth(520)
-        else:
-            self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
-        self.tick()
-
-    def tiles(self) -> dict[str, FigureTile]:
-        return {"cad_open": self.cad, "gunshots_1h": self.g1, "gunshots_24h": self.g24, "hotlist_today": self.hot, "feeds": self.feeds}
-
-    def tick(self) -> None:
-        now = self._clock().astimezone(self._tz)
-        self.clock_label.setText(now.strftime("%H:%M:%S ") + (now.tzname() or ""))
-
-    def set_notice(self, text: str) -> None:
-        self.notice.setText(text)
-        self.notice.setVisible(bool(text))
-
-    def set_figures(self, f: WallFigures, outdated: str | None = None) -> None:
-        """Draw one refresh; ``outdated`` marks every figure STALE (the store could not be read)."""
-        self.cad.set_counts(f.cad_open, f.open_hours)
-        self.g1.set_value(f"{f.gunshots_1h:,}", alarm=f.gunshots_1h > 0)
-        self.g24.set_value(f"{f.gunshots_24h:,}")
-        self.hot.set_value(f"{f.hotlist_today:,}", alarm=f.hotlist_today > 0)
-        self.feeds.set_feeds(f.feeds)
-        for name, tile in self.tiles().items():
-            if name == "feeds":
-                if outdated:
-                    tile.set_stale(outdated)
-                continue
-            behind = f.stale.get(name) or ()
-            if outdated:
-                tile.set_stale(outdated)
-            elif behind:
-                tile.set_stale(f"{', '.join(behind)} behind")
-            else:
-                tile.set_stale(None)
-            tile.set_sub("no feed configured" if f.no_feed.get(name) else "")
-
-
-# --------------------------------------------------------------------------- ticker
-
-
-class _Elided(QLabel):
-    """A plain-text label that ends in … when its text does not fit (ticker items)."""
-
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName(name)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.full = ""
-
-    def set_full(self, text: str) -> None:
-        self.full = text
-        self._fit()
-
-    def _fit(self) -> None:
-        m = self.contentsMargins()
-        width = max(20, self.width() - m.left() - m.right() - 24)
-        self.setText(self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideRight, width))
-
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self._fit()
-
-
-class Ticker(QFrame):
-    """The latest priority events, newest first, in two rows; a fixed set of labels (nothing grows)."""
-
-    COLUMNS = 3
-
-    def __init__(self, items: int, tz: tzinfo, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("ticker")
-        self._tz = tz
-        self._events: list[PriorityEvent] = []
-        self._max = items
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(10, 8, 10, 8)
-        lay.setSpacing(12)
-        head = _plain("LATEST\nALERTS", "tickerHead", self)
-        head.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        lay.addWidget(head)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(10)
-        grid.setVerticalSpacing(6)
-        cols = min(self.COLUMNS, items)
-        for c in range(cols):
-            grid.setColumnStretch(c, 1)
-        self.labels: list[_Elided] = []
-        for i in range(items):
-            label = _Elided("tickerItem", self)
-            label.hide()
-            grid.addWidget(label, i // cols, i % cols)
-            self.labels.append(label)
-        self.empty = _plain("No gunshots, urgent calls or hot-list hits in the last 24 h", "tickerEmpty", self)
-        grid.addWidget(self.empty, 0, 0, 1, cols)
-        lay.addLayout(grid, 1)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Maximum)
-
-    def add(self, events: Sequence[PriorityEvent], fresh_refs: set[str] | None = None) -> None:
-        """Merge new events (deduplicated by record), keep the newest ``items``."""
-        if not events:
-            return
-        known = {e.ref: e for e in self._events}
-        for e in events:
-            known[e.ref] = e
-        self._events = sorted(known.values(), key=lambda e: e.time, reverse=True)[: self._max]
-        fresh = fresh_refs or set()
-        for i, label in enumerate(self.labels):
-            if i < len(self._events):
-                e = self._events[i]
-                where = f" · {e.where}" if e.where else ""
-                label.set_full(f"{_local_hhmm(e.time, self._tz)}  {e.title}{where}")
-                label.setToolTip(e.ref)
-                _set_prop(label, "kind", e.kind)
-                _set_prop(label, "fresh", e.ref in fresh)
-                label.show()
-            else:
-                label.hide()
-        self.empty.setVisible(not self._events)
-
-    def texts(self) -> list[str]:
-        """The full text of each shown item, newest first."""
-        return [label.full for label in self.labels if not label.isHidden()]
-
-
-# --------------------------------------------------------------------------- panes
-
-
-class MapPane(QWidget):
-    """The wall's map with the focus banner on top and the ticker under it."""
-
-    def __init__(self, view: MapView, ticker: Ticker | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.view = view
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        lay.addWidget(view, 1)
-        if ticker is not None:
-            lay.addWidget(ticker)
-        self.banner = _plain("", "focusBanner", self)
-        self.banner.hide()
-
-    def show_banner(self, text: str) -> None:
-        self.banner.setText(text)
-        self.banner.setVisible(bool(text))
-        self.banner.adjustSize()
-        self.banner.move(max(24, (self.width() - self.banner.width()) // 2), 24)
-        self.banner.raise_()
-
-
-class VideoPane(QWidget):
-    """A video grid without controls, and a line saying what is wrong when something is."""
-
-    def __init__(self, grid: QWidget | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.grid = grid
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        self.message = _plain("", "paneMessage", self)
-        self.message.setWordWrap(True)
-        self.message.hide()
-        lay.addWidget(self.message)
-        if grid is not None:
-            lay.addWidget(grid, 1)
-        else:
-            lay.addWidget(_plain("Video unavailable on this computer", "paneMessage", self), 1)
-
-    def set_message(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
-
-
-class _Glass(QWidget):
-    """A transparent pane over the whole screen that swallows mouse input (kiosk)."""
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground, True)
-        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground, True)
-        self.setMouseTracking(True)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.PreventContextMenu)
-
-    def event(self, e: QEvent) -> bool:
-        if e.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick,
-                        QEvent.Type.MouseMove, QEvent.Type.Wheel, QEvent.Type.ContextMenu, QEvent.Type.TouchBegin,
-                        QEvent.Type.TouchUpdate, QEvent.Type.TouchEnd, QEvent.Type.DragEnter, QEvent.Type.Drop):
-            e.accept()
-            return True
-        return super().event(e)
-
-
-class WallScreen(QWidget):
-    """One monitor's frameless window; it closes only when the controller allows it."""
-
-    def __init__(self, index: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint)
-        self.setObjectName("wallScreen")
-        self.setWindowTitle(f"RTCC wall · screen {index + 1}")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.index = index
-        self.allow_close = False
-        self.row = QHBoxLayout(self)
-        self.row.setContentsMargins(0, 0, 0, 0)
-        self.row.setSpacing(4)
-        self.glass = _Glass(self)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-
-    def add_pane(self, widget: QWidget, strip: QWidget | None, place: str) -> None:
-        if strip is None:
-            self.row.addWidget(widget, 1)
-        else:
-            box = QBoxLayout(QBoxLayout.Direction.TopToBottom if place in ("top", "bottom") else QBoxLayout.Direction.LeftToRight)
-            box.setContentsMargins(0, 0, 0, 0)
-            box.setSpacing(0)
-            first_strip = place in ("top", "left")
-            if first_strip:
-                box.addWidget(strip)
-            box.addWidget(widget, 1)
-            if not first_strip:
-                box.addWidget(strip)
-            self.row.addLayout(box, 1)
-        self.glass.raise_()
-
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self.glass.setGeometry(self.rect())
-        self.glass.raise_()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - kiosk: keys do nothing here
-        event.accept()
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if self.allow_close:
-            super().closeEvent(event)
-        else:
-            log.info("wall: close refused (leave with the exit keys and the supervisor PIN)")
-            event.ignore()
-
-
-# --------------------------------------------------------------------------- PIN
-
-
-class _PinCheck(QObject):
-    """Checks a PIN against its hash on a short-lived thread; the answer comes back queued."""
-
-    done = Signal(int)  # 1 right, 0 wrong (int: see StoreWorker on PySide6 and bools)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._thread: threading.Thread | None = None
-        self._busy = False
-
-    def start(self, pin: str, encoded: str) -> None:
-        def run() -> None:
-            ok = verify_pin(pin, encoded)
-            self._busy = False  # before the answer goes out: the dialog re-enables itself on it
-            self.done.emit(1 if ok else 0)
-
-        self.join()
-        self._busy = True
-        self._thread = threading.Thread(target=run, name="rtcc-wall-pin", daemon=True)
-        self._thread.start()
-
-    @property
-    def busy(self) -> bool:
-        return self._busy
-
-    def join(self, timeout: float = 10.0) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-
-class PinDialog(QDialog):
-    """Ask for the supervisor PIN; wrong keeps the wall, right leaves it."""
-
-    def __init__(self, wall: WallWindow, parent: QWidget) -> None:
-        super().__init__(parent, Qt.WindowType.Dialog | Qt.WindowType.FramelessWindowHint)
-        self.setObjectName("pinDialog")
-        self.setModal(True)
-        self._wall = wall
-        lock = wall.layout.lock
-        self.has_pin = bool(lock.pin_hash)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(28, 24, 28, 24)
-        lay.setSpacing(14)
-        if self.has_pin:
-            lay.addWidget(_plain("Supervisor PIN to leave wall mode", "", self))
-        else:
-            lay.addWidget(_plain("Leave wall mode?\nNo supervisor PIN is set for this wall ([wall.lock] pin_hash).", "", self))
-        self.edit = QLineEdit(self)
-        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.edit.setMaxLength(64)
-        self.edit.setVisible(self.has_pin)
-        lay.addWidget(self.edit)
-        self.status = _plain("", "pinStatus", self)
-        lay.addWidget(self.status)
-        row = QHBoxLayout()
-        self.ok = QPushButton("Unlock" if self.has_pin else "Leave", self)
-        self.cancel = QPushButton("Stay on the wall", self)
-        for b in (self.ok, self.cancel):  # Return goes to the PIN field only, never to "Stay" while a check runs
-            b.setAutoDefault(False)
-            b.setDefault(False)
-        row.addWidget(self.cancel)
-        row.addStretch(1)
-        row.addWidget(self.ok)
-        lay.addLayout(row)
-        self.ok.clicked.connect(self.try_unlock)
-        self.edit.returnPressed.connect(self.try_unlock)
-        self.cancel.clicked.connect(self.reject)
-        self._idle = QTimer(self)
-        self._idle.setSingleShot(True)
-        self._idle.setInterval(int(lock.idle_cancel_s * 1000))
-        self._idle.timeout.connect(self.reject)
-        self.edit.textEdited.connect(lambda _t: self._idle.start())
-        self._idle.start()
-        wall._pin_check.done.connect(self._checked)
-        self._refresh_lockout()
-
-    def _refresh_lockout(self) -> None:
-        left = self._wall.lockout_left()
-        if left > 0:
-            self.status.setText(f"Too many wrong PINs: try again in {left:.0f} s")
-            self.ok.setEnabled(False)
-            self.edit.setEnabled(False)
-            QTimer.singleShot(1000, self._refresh_lockout)
-        elif not self._wall._pin_check.busy:
-            self.ok.setEnabled(True)
-            self.edit.setEnabled(True)
-
-    def try_unlock(self) -> None:
-        if not self.has_pin:
-            self.accept()
-            self._wall._unlocked()
-            return
-        if self._wall.lockout_left() > 0 or self._wall._pin_check.busy or not self.ok.isEnabled():
-            return
-        pin = self.edit.text()
-        if not pin:
-            self.status.setText("Type the PIN")
-            return
-        self.status.setText("Checking…")
-        self.ok.setEnabled(False)
-        self.edit.setEnabled(False)
-        self._wall._pin_check.start(pin, self._wall.layout.lock.pin_hash or "")
-
-    @Slot(int)
-    def _checked(self, ok: int) -> None:
-        if not self.isVisible():
-            return
-        self.edit.clear()
-        if ok:
-            self.status.setText("")
-            self.accept()
-            self._wall._unlocked()
-            return
-        tries = self._wall._wrong_pin()
-        self.status.setText(f"Wrong PIN ({tries} of {self._wall.layout.lock.max_attempts})")
-        self._refresh_lockout()
-        self.edit.setFocus()
-
-    def done(self, r: int) -> None:  # noqa: D401 - Qt override
-        try:
-            self._wall._pin_check.done.disconnect(self._checked)
-        except (RuntimeError, TypeError):
-            pass
-        self._idle.stop()
-        super().done(r)
-
-
-# --------------------------------------------------------------------------- the wall
-
-
-class _KeyGuard(QObject):
-    """Event filter on each wall window and its QWindow: Escape and every other key do nothing; the exit keys ask for the PIN.
-
-    Installed on the wall's own objects only: a Python filter on the whole
-    application would see (and wrap) every half-built QObject, which crashes PySide.
-    """
-
-    def __init__(self, wall: WallWindow) -> None:
-        super().__init__(wall)
-        self._wall = wall
-        mods, key = parse_keys(wall.layout.lock.exit_keys)
-        self.exit_seq = QKeySequence("+".join((*mods, key)))
-        self.swallowed = 0
-
-    def is_exit(self, e: QKeyEvent) -> bool:
-        combo = QKeySequence(e.keyCombination())
-        return combo.matches(self.exit_seq) == QKeySequence.SequenceMatch.ExactMatch
-
-    def eventFilter(self, obj: QObject, e: QEvent) -> bool:  # noqa: N802
-        t = e.type()
-        if t == QEvent.Type.ShortcutOverride:
-            e.accept()  # no application shortcut fires on the wall
-            return True
-        if t == QEvent.Type.KeyPress:
-            assert isinstance(e, QKeyEvent)
-            if self.is_exit(e):
-                self._wall.request_leave()
-            else:
-                self.swallowed += 1
-            return True
-        return t == QEvent.Type.KeyRelease
 
 
 class WallWindow(QObject):
@@ -747,7 +114,7 @@ class WallWindow(QObject):
         self._refresh_due = 0.0
         self._wrong = 0
         self._lockout_until = 0.0
-        self._pin_check = _PinCheck(self)
+        self._pin_check = PinCheck(self)
         self.pin_dialog: PinDialog | None = None
         self._cameras: dict[str, dict[str, Any]] = {}
         self._cameras_pending = False
@@ -786,7 +153,7 @@ class WallWindow(QObject):
         self.windows: list[WallScreen] = []
         self._build(list(screens) if screens is not None else list(QGuiApplication.screens()), video, stream_factory, views_path)
 
-        self._guard = _KeyGuard(self)
+        self._guard = KeyGuard(self)
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self._tick)
@@ -852,7 +219,7 @@ class WallWindow(QObject):
                 from rtcc_desktop.ui.video_grid import VideoGrid
 
                 grid = VideoGrid(parent, views_path=views_path, camera_resolver=self._resolve_camera, show_toolbar=False,
-                                 stream_factory=stream_factory, snapshot_dir=paths.data_dir() / "snapshots")
+                                 stream_factory=stream_factory, snapshot_dir=paths.data_dir() / "snapshots", tz=self.tz)
                 grid.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             except Exception:  # the wall still shows the map and figures
                 log.exception("wall: video grid unavailable")
@@ -1026,7 +393,7 @@ class WallWindow(QObject):
             self.map_view.select(ev.ref, lat=ev.lat, lon=ev.lon, pan=False)
             if self.map_pane is not None:
                 where = f" · {ev.where}" if ev.where else ""
-                self.map_pane.show_banner(f"{_local_hhmm(ev.time, self.tz)}  {ev.title}{where}")
+                self.map_pane.show_banner(f"{local_hhmm(ev.time, self.tz)}  {ev.title}{where}")
             self.map_moved.emit("focus", ev.ref)
         else:
             self._overview()
@@ -1321,114 +688,4 @@ def open_wall(
     return wall
 
 
-def wall_self_test(session: Any, *, screenshot: str | Path | None = None, timeout_s: float = 60.0,
-                   size: tuple[int, int] = (3840, 1080), layout: WallLayout | None = None) -> dict[str, Any]:
-    """Open the wall on a running session, wait (bounded) until it is alive, check it, screenshot it, close it.
-
-    Returns ``{"checks": [{name, ok, detail, fix}], "wall": status, "screenshot": path}``;
-    the caller merges the checks into its own report.
-    """
-    from rtcc_desktop.ui.testing import spin, wait_until
-
-    offscreen = QGuiApplication.platformName() in ("offscreen", "minimal")
-    multi = len(QGuiApplication.screens()) > 1
-    wall = open_wall(session, layout=layout, show=False)
-    out: dict[str, Any] = {"checks": []}
-    try:
-        if offscreen or not multi:
-            wall.show(full_screen=False, size=size)
-        else:
-            wall.show(full_screen=True)
-
-        def video_live() -> bool:
-            st = [v for v in wall.status()["video"].values() if v is not None]
-            return all(v.get("live", 0) > 0 for v in st)
-
-        def alive() -> bool:
-            s = wall.status()
-            counts = s["map_counts"] or {}
-            return bool(s["map_ready"] and wall.figures is not None and any(counts.get(k, 0) for k in ("cad", "gunshot", "alpr"))
-                        and video_live() and wall.figures.gunshots_24h > 0)
-
-        wait_until(alive, timeout_s)
-        wall.refresh_now()
-        spin(2500)  # let tiles and the last figures paint
-        s = wall.status()
-        out["wall"] = s
-        f = s["figures"] or {}
-
-        def check(name: str, ok: bool, detail: str, fix: str) -> None:
-            out["checks"].append({"name": name, "ok": bool(ok), "detail": detail, "fix": "" if ok else fix})
-
-        check("wall: windows", s["windows"] >= 1, f"{s['windows']} wall window(s)", "the layout placed no pane")
-        check("wall: map", s["map_ready"] and any((s["map_counts"] or {}).get(k, 0) for k in ("cad", "gunshot", "alpr")),
-              f"markers {s['map_counts']}", "the wall's map did not load or got no records")
-        check("wall: figures", bool(f), f"open CAD {f.get('cad_open_total')}, gunshots 1 h {f.get('gunshots_1h')} / 24 h "
-              f"{f.get('gunshots_24h')}, hot-list hits today {f.get('hotlist_today')}", "the figures worker never answered")
-        stale = [x["name"] for x in f.get("feeds", []) if x.get("stale")]
-        check("wall: feeds fresh", bool(f.get("feeds")) and not stale, f"stale: {', '.join(stale) or 'none'}",
-              "feeds are behind; see the feed checks")
-        vids = {k: v for k, v in s["video"].items() if v is not None}
-        check("wall: video", all(v.get("live", 0) > 0 for v in vids.values()),
-              "; ".join(f"screen {k}: {v.get('live')} of {v.get('tiles')} live" for k, v in vids.items()) or "no video pane",
-              "no camera played on the wall")
-        check("wall: layout", not s["problems"], "; ".join(s["problems"] + s["notes"]) or "as configured",
-              f"fix the wall layout file {wall.layout.source}")
-        if screenshot:
-            path = Path(screenshot)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            img = wall.grab()
-            ok = img.save(str(path))
-            out["screenshot"] = str(path)
-            check("wall: screenshot", ok, f"{path} ({img.width()}x{img.height()})", "could not write the PNG")
-    finally:
-        wall.close()
-    return out
-
-
-def run_wall_self_test(
-    json_out: bool = False,
-    screenshot: str | Path | None = None,
-    db: str | Path | None = None,
-    timeout_s: float = 60.0,
-    layout_path: str | Path | None = None,
-    size: tuple[int, int] = (3840, 1080),
-) -> tuple[int, dict[str, Any]]:
-    """``rtcc-desktop self-test --wall``: the wall on the simulator, checked; (exit code, report) like ``run_self_test``."""
-    import os
-    import shutil
-    import tempfile
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from rtcc_desktop.ui.app import ensure_app, open_session, temp_settings
-
-    started = time.monotonic()
-    tmp = Path(tempfile.mkdtemp(prefix="rtcc-wall-selftest-"))
-    report: dict[str, Any] = {"ok": False, "checks": [], "wall": None, "lines": []}
-    session = None
-    try:
-        ensure_app()
-        layout = load_wall_layout(layout_path)
-        session = open_session(Path(db) if db else tmp / "selftest.sqlite", demo=True, settings=temp_settings(tmp),
-                               tile_cache_dir=tmp / "tiles")
-        res = wall_self_test(session, screenshot=screenshot, timeout_s=timeout_s, size=size, layout=layout)
-        report["checks"] = res["checks"]
-        report["wall"] = res.get("wall")
-        if res.get("screenshot"):
-            report["screenshot"] = res["screenshot"]
-    except Exception as exc:  # a crash or a bad layout is a failed check, with the reason
-        log.exception("wall self-test failed")
-        report["checks"].append({"name": "wall started", "ok": False, "detail": f"{type(exc).__name__}: {exc}",
-                                 "fix": "fix the wall layout file named above" if "wall" in str(exc) else "run with -v"})
-    finally:
-        if session is not None:
-            session.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-    report["ok"] = bool(report["checks"]) and all(c["ok"] for c in report["checks"])
-    report["seconds"] = round(time.monotonic() - started, 1)
-    report["lines"] = [f"[{'PASS' if c['ok'] else 'FAIL'}] {c['name']}: {c['detail']}" + (f" -> {c['fix']}" if not c["ok"] and c["fix"] else "")
-                       for c in report["checks"]]
-    return (0 if report["ok"] else 1), report
-
-
-__all__ = ["FigureStrip", "PinDialog", "Ticker", "WallScreen", "WallWindow", "open_wall", "run_wall_self_test", "wall_self_test"]
+__all__ = ["WallWindow", "open_wall"]

@@ -25,7 +25,7 @@ from wall_helpers import rec as wall_rec  # noqa: E402
 from rtcc_desktop.model.timeutil import to_iso, utc_now  # noqa: E402
 from rtcc_desktop.model.validate import FeedContext, normalise  # noqa: E402
 from rtcc_desktop.store import open_store  # noqa: E402
-from rtcc_desktop.tiles import TileCache, TileSource  # noqa: E402
+from rtcc_desktop.tiles import TileSource  # noqa: E402
 from rtcc_desktop.ui.bus import Bus  # noqa: E402
 from rtcc_desktop.ui.event_list import EventList  # noqa: E402
 from rtcc_desktop.ui.map_controller import MapController  # noqa: E402
@@ -48,13 +48,6 @@ def rec(kind: str, **raw: Any) -> dict[str, Any]:
 
 def call(sid: str, minutes: float, priority: str, *, lat: float | None = LAT, lon: float | None = LON, **raw: Any) -> dict[str, Any]:
     return rec("cad", source_id=sid, time=ago(minutes), lat=lat, lon=lon, priority=priority, **raw)
-
-
-@pytest.fixture
-def tiles(tmp_path: Path) -> Iterator[TileSource]:
-    cache = TileCache(tmp_path / "tiles.mbtiles")
-    yield TileSource("http://127.0.0.1:9/{z}/{x}/{y}.png", cache, offline_backoff_s=3600)
-    cache.close()
 
 
 @pytest.fixture

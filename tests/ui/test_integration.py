@@ -182,7 +182,7 @@ def test_run_gui_in_wall_mode_shows_the_wall_from_the_given_layout_and_not_the_w
 
     from rtcc_desktop.ui import app as app_mod
     from rtcc_desktop.ui.main_window import MainWindow
-    from rtcc_desktop.ui.wall import WallScreen
+    from rtcc_desktop.ui.wall_screen import WallScreen
 
     monkeypatch.setenv("RTCC_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(app_mod, "use_centre_time_zone", lambda tz: False)  # keep this test process's zone

@@ -33,24 +33,6 @@ def rec(kind: str, **raw):
 
 
 @pytest.fixture
-def tiles(tmp_path):
-    cache = TileCache(tmp_path / "tiles.mbtiles")
-    yield TileSource("http://127.0.0.1:9/{z}/{x}/{y}.png", cache, offline_backoff_s=3600)
-    cache.close()
-
-
-@pytest.fixture
-def view(qtbot, tiles):
-    v = MapView(tiles)
-    v.resize(900, 700)
-    v.show()
-    assert wait_until(lambda: v.is_ready, 30), f"map page never became ready: {v.js_errors}"
-    yield v
-    v.shutdown()
-    dispose(v)
-
-
-@pytest.fixture
 def db(tmp_path):
     path = tmp_path / "cache.sqlite"
     store = open_store(path)

@@ -12,9 +12,7 @@ register_schemes()  # before pytest-qt creates the QApplication
 
 from rtcc_desktop.analysis.geofence import Geofence  # noqa: E402
 from rtcc_desktop.model.geo import haversine_m  # noqa: E402
-from rtcc_desktop.tiles import TileCache, TileSource  # noqa: E402
-from rtcc_desktop.ui.map_view import MapView  # noqa: E402
-from rtcc_desktop.ui.testing import dispose, js_eval, spin, wait_until  # noqa: E402
+from rtcc_desktop.ui.testing import js_eval, spin, wait_until  # noqa: E402
 
 LAT, LON = 33.6140, -85.8350
 ZOOM = 16
@@ -59,22 +57,10 @@ def start_drawing(view, shape: str) -> None:
 
 
 @pytest.fixture
-def tiles(tmp_path):
-    cache = TileCache(tmp_path / "tiles.mbtiles")
-    yield TileSource("http://127.0.0.1:9/{z}/{x}/{y}.png", cache, offline_backoff_s=3600)
-    cache.close()
-
-
-@pytest.fixture
-def view(qtbot, tiles):
-    v = MapView(tiles)
-    v.resize(900, 700)
-    v.show()
-    assert wait_until(lambda: v.is_ready, 30), f"map page never became ready: {v.js_errors}"
-    zoom_to(v, LAT, LON, ZOOM)
-    yield v
-    v.shutdown()
-    dispose(v)
+def view(view):
+    """The shared ready map (tests/ui/conftest.py), zoomed in on the test square."""
+    zoom_to(view, LAT, LON, ZOOM)
+    return view
 
 
 @pytest.fixture

@@ -16,19 +16,12 @@ register_schemes()  # before pytest-qt creates the QApplication
 from PySide6.QtCore import Qt  # noqa: E402
 from wall_helpers import PIN, FakeClock, ago, config, fill_store, layout, rec  # noqa: E402
 
-from rtcc_desktop.tiles import TileCache, TileSource  # noqa: E402
+from rtcc_desktop.tiles import TileSource  # noqa: E402
 from rtcc_desktop.ui import wall as wall_mod  # noqa: E402
 from rtcc_desktop.ui.testing import wait_until  # noqa: E402
 from rtcc_desktop.ui.wall import WallWindow  # noqa: E402
 
 EXIT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ShiftModifier
-
-
-@pytest.fixture
-def tiles(tmp_path: Path) -> Iterator[TileSource]:
-    cache = TileCache(tmp_path / "tiles.mbtiles")
-    yield TileSource("http://127.0.0.1:9/{z}/{x}/{y}.png", cache, offline_backoff_s=3600)
-    cache.close()
 
 
 @pytest.fixture
