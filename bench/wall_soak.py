@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         next_at = started + args.every
         prev_types: Counter[str] | None = None
+        warm_types: Counter[str] | None = None
         while time.monotonic() < end:
             spin(500)
             now = time.monotonic()
@@ -162,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
                         grew = (now_types - prev_types).most_common(args.types)
                         print("    grew: " + ", ".join(f"{name} +{n}" for name, n in grew), flush=True)
                     prev_types = now_types
+                    if warm_types is None and s["minute"] >= warmup:
+                        warm_types = now_types
                 next_at += args.every
         if args.screenshot:
             wall.grab().save(args.screenshot)
@@ -175,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             child.kill()
 
+    if args.types and warm_types is not None and prev_types is not None:
+        grew = (prev_types - warm_types).most_common(args.types)
+        print("since warm-up, grew: " + ", ".join(f"{name} +{n}" for name, n in grew), flush=True)
     base = next((s for s in samples if s["minute"] >= warmup), samples[0] if samples else None)
     last = samples[-1] if samples else None
     growth = {}
