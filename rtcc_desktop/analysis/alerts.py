@@ -24,6 +24,7 @@ from typing import Any, Final
 from rtcc_desktop.analysis import geofence as gf
 from rtcc_desktop.analysis import hotlist as hl
 from rtcc_desktop.analysis.tables import db_of, reading, table_exists, writing
+from rtcc_desktop.model.priority import priority_level
 from rtcc_desktop.model.records import TABLES
 from rtcc_desktop.model.timeutil import iso_now, to_iso, utc_now
 from rtcc_desktop.store.queries import max_change_seq, updates_since
@@ -257,7 +258,7 @@ def geofence_candidates(fences: Iterable[gf.Geofence], rec: dict[str, Any]) -> l
             what = str(rec.get("type") or "Gunshot detection")
             severity = "high"
         else:
-            p = gf.priority_number(rec.get("priority"))
+            p = priority_level(rec.get("priority"))
             what = f"P{p} {rec.get('type') or 'incident'}"
             severity = "high" if p is not None and p <= 1 else "medium"
         summary = f"Geofence {fence.name}: {what} at {_where(rec)}"

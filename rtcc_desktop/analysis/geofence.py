@@ -17,6 +17,7 @@ from typing import Any, Final, Iterable, Sequence
 
 from rtcc_desktop.analysis.tables import db_of, reading, table_exists, writing
 from rtcc_desktop.model.geo import BBox, box_around, haversine_m
+from rtcc_desktop.model.priority import priority_level
 from rtcc_desktop.model.timeutil import iso_now
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ class Geofence:
         if kind not in self.kinds:
             return False
         if kind == "cad":
-            p = priority_number(priority)
+            p = priority_level(priority)
             return p is not None and p <= self.max_priority
         return True
 
@@ -221,21 +222,6 @@ def point_in_polygon(lat: float, lon: float, points: Sequence[tuple[float, float
                 inside = not inside
         j = i
     return inside
-
-
-def priority_number(value: Any) -> int | None:
-    """CAD priority as a number (``"1"``, ``"P2"``, ``"Priority 1"``, 2.0); None when unknown."""
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value) if math.isfinite(value) else None
-    digits = ""
-    for ch in str(value):
-        if ch.isdigit():
-            digits += ch
-        elif digits:
-            break
-    return int(digits) if digits and len(digits) <= 3 else None
 
 
 # --------------------------------------------------------------------------- persistence

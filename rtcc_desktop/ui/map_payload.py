@@ -16,20 +16,16 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable
 from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from rtcc_desktop.model.geo import destination
+from rtcc_desktop.model.priority import priority_class
 
 #: Longest text one popup field shows (a CAD narrative can be 8,000 characters).
 MAX_FIELD = 600
 KIND_LABELS = {"cad": "CAD incident", "gunshot": "Gunshot detection", "alpr": "ALPR read", "camera": "Camera"}
-_HIGH = {"high", "urgent", "emergency", "emergent", "critical", "hot", "e"}
-_MEDIUM = {"medium", "med", "moderate", "normal"}
-_LOW = {"low", "routine", "non-emergency", "nonemergency", "cold"}
-_DIGIT = re.compile(r"(\d)")
 #: Kinds sent as compact rows, by code (the page's ROW_KINDS must match).
 ROW_KINDS = ("cad", "gunshot", "alpr")
 _ROW_CODE = {kind: code for code, kind in enumerate(ROW_KINDS)}
@@ -46,26 +42,6 @@ def iso_to_ms(text: str | None) -> int | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return int(dt.timestamp()) * 1000
-
-
-def priority_class(priority: Any) -> str:
-    """A CAD priority in any of the usual spellings → ``p1``..``p4`` (``p0`` unknown)."""
-    if priority is None:
-        return "p0"
-    text = str(priority).strip().lower()
-    if not text:
-        return "p0"
-    if text in _HIGH:
-        return "p1"
-    if text in _MEDIUM:
-        return "p2"
-    if text in _LOW:
-        return "p4"
-    m = _DIGIT.search(text)
-    if m:
-        n = int(m.group(1))
-        return "p1" if n <= 1 else f"p{min(n, 4)}"
-    return "p0"
 
 
 def cone_polygon(lat: float, lon: float, heading: float | None, fov_deg: float | None, range_m: float | None) -> list[list[float]]:

@@ -27,8 +27,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from rtcc_desktop.analysis.geofence import priority_number
 from rtcc_desktop.analysis.tables import reading, table_exists
+from rtcc_desktop.model.priority import priority_level
 from rtcc_desktop.model.timeutil import utc_now
 from rtcc_desktop.ui.store_worker import StoreWorker
 
@@ -210,7 +210,7 @@ class TimelineSource:
             xs=np.array([r[0] for r in rows], dtype=float),
             refs=[str(r[1]) for r in rows],
             texts=[str(r[2] or "") for r in rows],
-            priorities=[priority_number(r[3]) for r in rows],
+            priorities=[priority_level(r[3]) for r in rows],
         )
 
     def _sql_bins(self, conn: Any, lane: Lane, t0: float, t1: float) -> LaneData:

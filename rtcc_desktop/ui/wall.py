@@ -17,7 +17,7 @@ close do nothing. Leaving takes the exit keys (default Ctrl+Alt+Shift+Q) and
 then the supervisor PIN, checked against its PBKDF2 hash on a short-lived
 thread; a run of wrong PINs locks the dialog out for a while.
 
-The parts: ``wall_figures`` (the figures, no Qt), ``wall_strip`` (figure
+The parts: ``analysis.wall_figures`` (the figures, no Qt), ``wall_strip`` (figure
 strip and ticker), ``wall_screen`` (a monitor's window and its panes),
 ``wall_lock`` (the kiosk lock and PIN dialog), ``wall_style`` (style sheet and
 label helpers) and ``wall_selftest``; this module wires them together.
@@ -37,13 +37,13 @@ from PySide6.QtGui import QGuiApplication, QImage, QPainter, QScreen
 from PySide6.QtWidgets import QWidget
 
 from rtcc_desktop import paths
+from rtcc_desktop.analysis.wall_figures import FigureState, MapFollower, PriorityEvent, WallFigures, compute_figures, fmt_age
 from rtcc_desktop.model.timeutil import UTC, from_iso, utc_now
 from rtcc_desktop.ui.bus import Bus, TimeWindow
 from rtcc_desktop.ui.map_controller import MapController
 from rtcc_desktop.ui.map_page import PageOptions, attribution_html
 from rtcc_desktop.ui.map_view import MapView
 from rtcc_desktop.ui.store_worker import StoreWorker
-from rtcc_desktop.ui.wall_figures import FigureState, MapFollower, PriorityEvent, WallFigures, compute_figures, fmt_age
 from rtcc_desktop.ui.wall_lock import KeyGuard, PinCheck, PinDialog
 from rtcc_desktop.ui.wall_screen import MapPane, VideoPane, WallScreen
 from rtcc_desktop.ui.wall_strip import Clock, FigureStrip, Ticker

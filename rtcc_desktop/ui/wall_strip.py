@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QBoxLayout, QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from rtcc_desktop.ui.wall_figures import PRIORITY_CLASSES, PriorityEvent, WallFigures, fmt_age
+from rtcc_desktop.analysis.wall_figures import PRIORITY_CLASSES, PriorityEvent, WallFigures, fmt_age
 from rtcc_desktop.ui.wall_style import local_hhmm, plain_label, set_prop
 
 Clock = Callable[[], datetime]

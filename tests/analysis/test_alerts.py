@@ -10,6 +10,7 @@ import pytest
 from rtcc_desktop.analysis import alerts as A
 from rtcc_desktop.analysis import geofence as G
 from rtcc_desktop.analysis import hotlist as H
+from rtcc_desktop.model.priority import priority_level
 from rtcc_desktop.model.timeutil import to_iso, utc_now
 from rtcc_desktop.store import open_store
 
@@ -249,7 +250,7 @@ def test_alerts_from_records_synced_from_the_simulator(tmp_path):
         assert hot == expected_hot and len(hot) >= 5
         assert any(a["detail"]["substituted"] for a in raised if a["rule"].startswith("hotlist"))  # the sim's misreads
         assert fenced_shots == expected_shots and fenced_shots
-        assert all(G.priority_number(store.get("cad", a["record_id"])["priority"]) <= 2
+        assert all(priority_level(store.get("cad", a["record_id"])["priority"]) <= 2
                    for a in raised if a["kind"] == "cad")
 
         # the feed is polled again and the engine restarts: still one alert per record and rule

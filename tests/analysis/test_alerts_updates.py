@@ -15,6 +15,7 @@ import pytest
 from rtcc_desktop.analysis import alerts as A
 from rtcc_desktop.analysis import geofence as G
 from rtcc_desktop.analysis import hotlist as H
+from rtcc_desktop.model.priority import priority_level
 from rtcc_desktop.model.timeutil import to_iso, utc_now
 from rtcc_desktop.store import open_store, schema
 from rtcc_desktop.store.connection import connect
@@ -205,7 +206,7 @@ def test_the_simulators_dispatch_edits_raise_alerts_over_http(tmp_path):
             updated += rep.updated
 
         sync()
-        first = {rid: (G.priority_number(p), lat, lon)
+        first = {rid: (priority_level(p), lat, lon)
                  for rid, p, lat, lon in store.db.execute("SELECT id, priority, lat, lon FROM incidents")}
         sim.clock.advance(3600)  # every pending edit of the history's calls is now published
         sync()
@@ -213,7 +214,7 @@ def test_the_simulators_dispatch_edits_raise_alerts_over_http(tmp_path):
         assert updated > 0, "the simulator should have edited some calls"
 
         fence = G.list_geofences(store)[0]
-        now = {rid: (G.priority_number(p), lat, lon)
+        now = {rid: (priority_level(p), lat, lon)
                for rid, p, lat, lon in store.db.execute("SELECT id, priority, lat, lon FROM incidents")}
 
         def urgent(seen: dict) -> set[str]:

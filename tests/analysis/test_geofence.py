@@ -6,6 +6,7 @@ import pytest
 
 from rtcc_desktop.analysis import geofence as G
 from rtcc_desktop.model.geo import destination
+from rtcc_desktop.model.priority import priority_level
 from rtcc_desktop.store import open_store
 
 # A block of downtown Seattle, and an L-shaped (concave) fence around it.
@@ -66,7 +67,7 @@ def test_unusable_fences_are_refused_with_a_reason(kwargs):
 
 
 def test_priority_text_forms():
-    assert [G.priority_number(v) for v in ("1", "P2", "Priority 3", 2.0, "High", None, "")] == [1, 2, 3, 2, None, None, None]
+    assert [priority_level(v) for v in ("1", "P2", "Priority 3", 2.0, "High", None, "")] == [1, 2, 3, 2, 1, None, None]
 
 
 def test_fence_watches_gunshots_and_urgent_calls_only():

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PySide6.QtCore import Qt
 
-from rtcc_desktop.analysis.geofence import priority_number
+from rtcc_desktop.model.priority import priority_level
 from rtcc_desktop.model.timeutil import to_iso
 from rtcc_desktop.store import open_store
 from rtcc_desktop.ui.event_list import EventFilter, EventList, Sort, query_events
@@ -84,7 +84,7 @@ def test_header_click_sorts_in_sql(qtbot, events):
     events.table.sortByColumn(col, Qt.SortOrder.AscendingOrder)
     qtbot.waitUntil(lambda: m.order == Sort("priority", False) and m.rowCount() > 0 and not m.loading, timeout=10_000)
     _load_all(qtbot, m)
-    pr = [priority_number(r["priority"]) for r in m.rows]
+    pr = [priority_level(r["priority"]) for r in m.rows]
     assert pr[: pr.count(None)] == [None] * pr.count(None)  # empty first, like SQL
     assert [p for p in pr if p is not None] == sorted(p for p in pr if p is not None)  # "P2" sorts as 2
     raw = [r["priority"] for r in m.rows if r["priority"] is not None]

@@ -22,6 +22,7 @@ from wall_helpers import FakeClock, config, fill_store, layout  # noqa: E402
 from wall_helpers import ago as wall_ago  # noqa: E402
 from wall_helpers import rec as wall_rec  # noqa: E402
 
+from rtcc_desktop.analysis.wall_figures import FigureState, compute_figures, edited_priority_events  # noqa: E402
 from rtcc_desktop.model.timeutil import to_iso, utc_now  # noqa: E402
 from rtcc_desktop.model.validate import FeedContext, normalise  # noqa: E402
 from rtcc_desktop.store import open_store  # noqa: E402
@@ -33,7 +34,6 @@ from rtcc_desktop.ui.map_view import MapView  # noqa: E402
 from rtcc_desktop.ui.store_worker import StoreWorker  # noqa: E402
 from rtcc_desktop.ui.testing import dispose, js_eval, wait_until  # noqa: E402
 from rtcc_desktop.ui.wall import WallWindow  # noqa: E402
-from rtcc_desktop.ui.wall_figures import FigureState, compute_figures, edited_priority_events  # noqa: E402
 
 LAT, LON = 33.6140, -85.8350
 
@@ -290,7 +290,7 @@ def test_wall_follows_a_call_upgraded_to_p1_exactly_once(qtbot: Any, tiles: Tile
 def test_map_follower_takes_a_raised_call_as_news_from_its_edit() -> None:
     from wall_helpers import T0
 
-    from rtcc_desktop.ui.wall_figures import MapFollower, PriorityEvent
+    from rtcc_desktop.analysis.wall_figures import MapFollower, PriorityEvent
 
     old_call = to_iso(T0 - timedelta(hours=2))
     ev = PriorityEvent("cad:9", "cad", old_call, 33.6, -85.8, "P1 ASSAULT", "", raised_at=to_iso(T0))

@@ -10,13 +10,14 @@ from rtcc_desktop.ui.tile_scheme import register_schemes
 
 register_schemes()  # before pytest-qt creates the QApplication
 
+from rtcc_desktop.model.priority import priority_class  # noqa: E402
 from rtcc_desktop.model.timeutil import to_iso, utc_now  # noqa: E402
 from rtcc_desktop.model.validate import FeedContext, normalise  # noqa: E402
 from rtcc_desktop.store import open_store  # noqa: E402
 from rtcc_desktop.tiles import TileCache, TileSource  # noqa: E402
 from rtcc_desktop.ui.bus import Bus  # noqa: E402
 from rtcc_desktop.ui.map_controller import MapController  # noqa: E402
-from rtcc_desktop.ui.map_payload import cone_polygon, encode_rows, priority_class, to_page, to_page_many, to_rows  # noqa: E402
+from rtcc_desktop.ui.map_payload import cone_polygon, encode_rows, to_page, to_page_many, to_rows  # noqa: E402
 from rtcc_desktop.ui.map_view import MapView  # noqa: E402
 from rtcc_desktop.ui.store_worker import StoreWorker  # noqa: E402
 from rtcc_desktop.ui.testing import dispose, js_eval, spin, wait_until  # noqa: E402

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from wall_helpers import T0, ago, config, fill_store, layout, rec
 
+from rtcc_desktop.analysis.wall_figures import FigureState, MapFollower, PriorityEvent, compute_figures, fmt_age
 from rtcc_desktop.model.timeutil import zone
-from rtcc_desktop.ui.wall_figures import FigureState, MapFollower, PriorityEvent, compute_figures, fmt_age
 
 
 def test_figures_count_what_the_store_holds(tmp_path: Path) -> None:

@@ -19,8 +19,8 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, Final
 
 from rtcc_desktop.analysis.tables import reading
+from rtcc_desktop.model.priority import priority_class
 from rtcc_desktop.model.timeutil import from_iso, to_iso, utc_now
-from rtcc_desktop.ui.map_payload import priority_class
 from rtcc_desktop.wall_layout import WallLayout
 
 log = logging.getLogger(__name__)
