@@ -7,6 +7,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from rtcc_desktop.model.priority import priority_level
+
 #: How long a writer waits for another process's write lock before failing.
 BUSY_TIMEOUT_S = 10.0
 #: Page cache per connection (KiB). Readers need little; the writer's R*Tree
@@ -43,4 +45,6 @@ def connect(path: str | Path, cache_kib: int = CACHE_KIB) -> Database:
     conn.execute(f"PRAGMA cache_size = {-cache_kib:d}")
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA foreign_keys = ON")
+    # SQL reads CAD priority exactly as the map, wall and geofences do ("High" is 1)
+    conn.create_function("priority_level", 1, priority_level, deterministic=True)
     return db

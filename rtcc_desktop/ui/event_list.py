@@ -111,18 +111,17 @@ def _where(kind: str, f: EventFilter) -> tuple[str, list[Any]]:
         parts.append("agency = ? COLLATE NOCASE")
         args.append(f.agency.strip())
     if f.max_priority is not None:
-        parts.append("CAST(ltrim(upper(trim(priority)), 'P') AS INTEGER) BETWEEN 1 AND ?")
-        parts.append("ltrim(upper(trim(priority)), 'P') GLOB '[0-9]*'")
+        # the store's priority_level(): the same reading as the map's colours (0 counts as P1)
+        parts.append("priority_level(priority) <= ?")
         args.append(int(f.max_priority))
     return " AND ".join(parts), args
 
 
-_PRIORITY_TEXT = "ltrim(upper(trim(priority)), 'P')"
-#: SQL each sort key orders by; priority sorts as a number ("P2" after "1"), unreadable last.
+#: SQL each sort key orders by; priority sorts as a number ("P2" after "1", "High" as 1), unreadable last.
 SORT_SQL: Final[dict[str, str]] = {
     "time": "time",
     "type": "type",
-    "priority": f"CASE WHEN {_PRIORITY_TEXT} GLOB '[0-9]*' THEN CAST({_PRIORITY_TEXT} AS INTEGER) END",
+    "priority": "priority_level(priority)",
     "agency": "agency",
     "address": "address",
     "source": "source",

@@ -180,3 +180,19 @@ def test_selection_follows_the_bus_and_reports_clicks(qtbot, events):
         rect = events.table.visualRect(m.index(1, 1))
         qtbot.mouseClick(events.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert sig.args == [m.ref_at(1)]
+
+
+def test_worded_priorities_filter_and_sort_as_the_map_draws_them(tmp_path):
+    """A feed that writes "High"/"Routine" gets the same P1/P4 in the list as on the map and in fences."""
+    store = open_store(tmp_path / "words.sqlite")
+    try:
+        store.upsert("cad", [
+            {"source": "cad", "source_id": sid, "time": to_iso(T0 + timedelta(minutes=i)), "priority": p, "type": "CALL"}
+            for i, (sid, p) in enumerate([("h", "High"), ("r", "Routine"), ("n", "2"), ("x", "Priority 1"), ("u", "??")])
+        ])
+        p1 = query_events(store, EventFilter(kinds=("cad",), max_priority=1), limit=100)
+        assert {r["priority"] for r in p1} == {"High", "Priority 1"}
+        by_priority = query_events(store, EventFilter(kinds=("cad",)), Sort("priority", False), limit=100)
+        assert [r["priority"] for r in by_priority] == ["??", "High", "Priority 1", "2", "Routine"]
+    finally:
+        store.close()
