@@ -37,6 +37,7 @@ from PySide6.QtGui import QGuiApplication, QImage, QPainter, QScreen
 from PySide6.QtWidgets import QWidget
 
 from rtcc_desktop import paths
+from rtcc_desktop.analysis.geofence import Geofence, list_geofences
 from rtcc_desktop.analysis.wall_figures import FigureState, MapFollower, PriorityEvent, WallFigures, compute_figures, fmt_age
 from rtcc_desktop.model.timeutil import UTC, from_iso, utc_now
 from rtcc_desktop.ui.bus import Bus, TimeWindow
@@ -59,6 +60,8 @@ CAMERA_PAGE = 5_000
 MIN_JOB_GAP_S = 1.0
 #: The overview is re-fitted this often while no event is focused (new records may lie outside it).
 REFIT_S = 300.0
+#: How often the wall re-reads the geofences it outlines (drawn at the analysts' consoles).
+FENCES_EVERY_S = 60.0
 #: The wall's map page is drawn this much larger than the analyst's.
 MAP_ZOOM_FACTOR = 1.5
 
@@ -112,6 +115,8 @@ class WallWindow(QObject):
         self._last_job = 0.0
         self._last_ok: datetime | None = None
         self._refresh_due = 0.0
+        self._fences_due = 0.0
+        self._fences_shown: tuple[Any, ...] | None = None
         self._wrong = 0
         self._lockout_until = 0.0
         self._pin_check = PinCheck(self)
@@ -276,6 +281,9 @@ class WallWindow(QObject):
         now = time.monotonic()
         if now >= self._refresh_due:
             self.refresh_now()
+        if now >= self._fences_due and self.map_view is not None:
+            self._fences_due = now + FENCES_EVERY_S
+            self.worker.submit(lambda store: list_geofences(store, active_only=True), self._fences_loaded, what="wall geofences")
         self._mark_outdated()
         self._follow_step(now)
         if not self.follower.focusing and now - self._last_refit > REFIT_S:
@@ -321,6 +329,14 @@ class WallWindow(QObject):
                 self._follow_step(time.monotonic())
         self.figures_updated.emit(f)
         self._again()
+
+    def _fences_loaded(self, fences: list[Geofence]) -> None:
+        """Outline the active geofences on the wall's map (only when they changed)."""
+        shown = tuple(fences)
+        if self._closed or self.map_view is None or shown == self._fences_shown:
+            return
+        self._fences_shown = shown
+        self.map_view.set_geofences(fences)
 
     def _figures_failed(self, exc: BaseException) -> None:
         self._job_pending = False

@@ -235,3 +235,22 @@ def test_open_wall_beside_the_analyst_window_and_back(qtbot: Any, db: Any, tiles
         assert wait_until(lambda: wall.closed and mw.isVisible(), 5)  # the supervisor is back at the analyst window
     finally:
         dispose(mw)
+
+
+def test_the_wall_map_outlines_the_active_geofences(make_wall: Any, db: Any, qtbot: Any) -> None:
+    """Fences drawn at an analyst's console show on the wall; a disabled one does not."""
+    from rtcc_desktop.analysis import geofence as G
+    from rtcc_desktop.ui.testing import js_eval
+
+    G.save_geofence(db, G.Geofence("School zone <b>", center=(33.61, -85.83), radius_m=400))
+    G.save_geofence(db, G.Geofence("Old fence", center=(33.62, -85.84), radius_m=300, active=False))
+    wall = make_wall()
+    assert wall.map_view is not None
+    assert wait_until(lambda: wall.map_view.is_ready, 30)
+
+    def names() -> set[str]:
+        return {f["name"] for f in js_eval(wall.map_view, "JSON.stringify(RTCC.fences())")}
+
+    assert wait_until(lambda: names() == {"School zone <b>"}, 20), names()
+    shown = js_eval(wall.map_view, "JSON.stringify(RTCC.fences())")
+    assert shown[0]["label"] == "School zone <b>" and "&lt;b&gt;" in shown[0]["labelHtml"]  # text, not markup
