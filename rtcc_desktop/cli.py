@@ -11,6 +11,7 @@ import getpass
 import json
 import logging
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Sequence
@@ -104,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--rate", type=float, default=30.0, help="events per minute (default 30)")
     sim.add_argument("--history", type=int, default=500, help="events already in the past at start (default 500)")
     sim.add_argument("--write-config", type=Path, metavar="PATH", help="write a feeds TOML pointing at this simulator (use with --config PATH sync)")
+    sim.add_argument("--until-stdin-closes", action="store_true",
+                     help="stop when standard input closes (how the app runs its demo simulator as a child process)")
 
     # query
     q = sub.add_parser(
@@ -412,8 +415,23 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
     if args.port < 0 or args.port > 65535 or args.rate <= 0 or args.history < 0:
         raise CliError("--port must be 0..65535, --rate positive and --history at least 0")
+    until: threading.Event | None = None
+    if args.until_stdin_closes and sys.stdin is None:  # a windowed build given no pipe: the parent will terminate us
+        logging.getLogger(__name__).warning("sim: no standard input to watch; running until terminated")
+    elif args.until_stdin_closes:
+        stop = until = threading.Event()
+
+        def watch_stdin() -> None:
+            try:
+                while sys.stdin.read(4096):
+                    pass
+            finally:
+                stop.set()
+
+        threading.Thread(target=watch_stdin, name="rtcc-sim-stdin", daemon=True).start()
     try:
-        run_forever(port=args.port, seed=args.seed, rate=args.rate, announce=_out, history=args.history, write_config=args.write_config)
+        run_forever(port=args.port, seed=args.seed, rate=args.rate, announce=_out, history=args.history,
+                    write_config=args.write_config, until=until)
     except OSError as exc:
         raise CliError(f"cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}") from exc
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -356,8 +357,11 @@ def run_forever(
     sim = Simulator(port=port, seed=seed, rate_per_min=rate, history=history, token=token)
     base = sim.start()
     if write_config is not None:
+        # whole or not at all: a parent process waits for this file to learn our address
         write_config.parent.mkdir(parents=True, exist_ok=True)
-        write_config.write_text(sim.feeds_toml(), encoding="utf-8")
+        partial = write_config.with_name(write_config.name + ".partial")
+        partial.write_text(sim.feeds_toml(), encoding="utf-8")
+        os.replace(partial, write_config)
     lines = [
         f"RTCC simulator on {base} (seed {seed}, {rate:g} events/min). Ctrl+C stops it.",
         *([f"  feeds config written to {write_config}"] if write_config is not None else []),

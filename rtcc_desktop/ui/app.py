@@ -170,9 +170,10 @@ def open_session(
     alert_store = None
     alerts = None
     if demo:
-        from rtcc_desktop.sim import Simulator
+        # a child process: the simulator's work never competes with the GUI thread
+        from rtcc_desktop.sim.child import SimulatorProcess
 
-        sim = Simulator(port=0, seed=1, rate_per_min=sim_rate, history=sim_history)
+        sim = SimulatorProcess(seed=1, rate_per_min=sim_rate, history=sim_history)
         sim.start()
         config = parse_config(sim.feeds_toml(), name="demo (simulator)")
     try:
