@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from rtcc_desktop.analysis import alerts as A
 from rtcc_desktop.identity import current_user
-from rtcc_desktop.model.timeutil import from_iso
+from rtcc_desktop.ui.display_zone import local_text
 from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
 from rtcc_desktop.ui.store_worker import StoreWorker
 
@@ -61,7 +61,7 @@ MAX_ROWS: Final[int] = 2000
 
 
 def _local(iso: str | None) -> str:
-    return from_iso(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S") if iso else ""
+    return local_text(iso)
 
 
 class AlertsModel(RowTableModel):

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from rtcc_desktop.analysis.tables import reading
 from rtcc_desktop.model.records import TABLES
 from rtcc_desktop.model.timeutil import from_iso, to_iso
+from rtcc_desktop.ui.display_zone import local_text
 from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
 from rtcc_desktop.ui.store_worker import StoreWorker
 
@@ -254,7 +255,7 @@ class EventTableModel(RowTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             v = row.get(key)
             if key == "time" and v:
-                return from_iso(v).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+                return local_text(v)
             if key == "kind":
                 return KIND_LABELS.get(v, v)
             return "" if v is None else str(v)

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from rtcc_desktop.analysis import geofence as G
 from rtcc_desktop.identity import current_user
-from rtcc_desktop.model.timeutil import from_iso
+from rtcc_desktop.ui.display_zone import local_text
 from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
 from rtcc_desktop.ui.store_worker import StoreWorker
 
@@ -48,7 +48,7 @@ MAX_NAME: Final[int] = 80
 
 
 def _local(iso: str | None) -> str:
-    return from_iso(iso).astimezone().strftime("%Y-%m-%d %H:%M") if iso else ""
+    return local_text(iso, "%Y-%m-%d %H:%M")
 
 
 def shape_text(shape: str, points: int = 0, radius_m: float | None = None) -> str:

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from rtcc_desktop.analysis import hotlist as H
 from rtcc_desktop.identity import current_user
-from rtcc_desktop.model.timeutil import from_iso
+from rtcc_desktop.ui.display_zone import local_text
 from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
 from rtcc_desktop.ui.store_worker import StoreWorker
 
@@ -78,7 +78,7 @@ LOOKALIKE_TIP: Final[str] = (
 
 def _local(iso: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     try:
-        return from_iso(iso).astimezone().strftime(fmt) if iso else ""
+        return local_text(iso, fmt)
     except ValueError:
         return str(iso)
 

@@ -24,6 +24,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QDateTime, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
@@ -49,6 +50,7 @@ from rtcc_desktop.tiles.source import TileSource
 from rtcc_desktop.ui.alerts_panel import COLUMNS as ALERT_COLUMNS
 from rtcc_desktop.ui.alerts_panel import AlertsPanel
 from rtcc_desktop.ui.bus import PRESET_LABELS, PRESETS, Bus, TimeWindow, parse_ref
+from rtcc_desktop.ui.display_zone import set_display_zone, utc_offset_s
 from rtcc_desktop.ui.event_list import EventList
 from rtcc_desktop.ui.geofence_panel import GeofencePanel
 from rtcc_desktop.ui.hotlist_panel import HotlistPanel
@@ -187,6 +189,7 @@ class MainWindow(QMainWindow):
         self._cameras_again = False
 
         self.tz = self._centre_zone()
+        set_display_zone(self.tz)  # every table and axis shows the centre's time, whatever the machine's zone
         map_cfg = getattr(config, "map", None)
         tile_url = getattr(map_cfg, "tile_url", None) or "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
         self.tile_source = tile_source or make_tile_source(tile_url)
@@ -533,6 +536,10 @@ class MainWindow(QMainWindow):
         self.map_view.set_time_zone(name)
         if self.video_grid is not None:
             self.video_grid.set_time_zone(self.tz)
+        set_display_zone(self.tz)
+        self.timeline.axis.utcOffset = -utc_offset_s()
+        for view in self.findChildren(QAbstractItemView):
+            view.viewport().update()
 
     def _window_changed(self, window: TimeWindow) -> None:
         act = self._window_actions.get(window.preset)

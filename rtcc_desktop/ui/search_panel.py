@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from rtcc_desktop.analysis.near import ReasonRequired, require_reason, what_was_near
 from rtcc_desktop.analysis.plates import audited_plate_search
 from rtcc_desktop.identity import current_user
-from rtcc_desktop.model.timeutil import from_iso
+from rtcc_desktop.ui.display_zone import local_text
 from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
 from rtcc_desktop.ui.store_worker import StoreWorker
 
@@ -70,7 +70,7 @@ class ResultsModel(RowTableModel):
         if col == "Kind":
             return KIND_LABELS.get(r["kind"], r["kind"])
         if col == "Time":
-            return from_iso(r["time"]).astimezone().strftime("%Y-%m-%d %H:%M:%S") if r.get("time") else ""
+            return local_text(r.get("time"))
         if col == "What":
             if r["kind"] == "alpr":
                 return " ".join(str(x) for x in (r.get("plate"), r.get("state"), r.get("camera") and f"@ {r['camera']}") if x)

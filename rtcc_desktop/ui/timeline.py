@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from rtcc_desktop.analysis.tables import reading, table_exists
 from rtcc_desktop.model.priority import priority_level
 from rtcc_desktop.model.timeutil import utc_now
+from rtcc_desktop.ui.display_zone import local_time, utc_offset_s
 from rtcc_desktop.ui.store_worker import StoreWorker
 
 log = logging.getLogger(__name__)
@@ -336,7 +337,8 @@ class Timeline(QWidget):
         bar.addWidget(self.status)
 
         self.view = _TimeViewBox(self._region_dragged)
-        self.axis = pg.DateAxisItem(orientation="bottom")
+        # the axis labels in the centre's zone (pyqtgraph wants seconds WEST of UTC)
+        self.axis = pg.DateAxisItem(orientation="bottom", utcOffset=-utc_offset_s())
         self.plot = pg.PlotWidget(viewBox=self.view, axisItems={"bottom": self.axis})
         self.plot.setBackground((22, 24, 28))
         self.plot.setMouseTracking(True)
@@ -626,13 +628,13 @@ class Timeline(QWidget):
             hit = self._nearest_item(x, y)
             if hit is None:
                 return ""
-            t = datetime.fromtimestamp(ld.xs[hit[1]], UTC).astimezone()
+            t = local_time(float(ld.xs[hit[1]]))
             return f"{t:%Y-%m-%d %H:%M:%S}  {ld.texts[hit[1]]}"
         if ld.mode == "bins" and ld.width > 0:
             i = int((x - ld.xs[0]) // ld.width) if ld.xs.size else -1
             if 0 <= i < ld.counts.size:
-                a = datetime.fromtimestamp(ld.xs[i], UTC).astimezone()
-                b = datetime.fromtimestamp(ld.xs[i] + ld.width, UTC).astimezone()
+                a = local_time(float(ld.xs[i]))
+                b = local_time(float(ld.xs[i] + ld.width))
                 return f"{LANES[LANE_INDEX[key]].label}: {int(ld.counts[i]):,} between {a:%Y-%m-%d %H:%M} and {b:%H:%M} (zoom in for each event)"
         return ""
 

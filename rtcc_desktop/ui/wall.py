@@ -41,6 +41,7 @@ from rtcc_desktop.analysis.geofence import Geofence, list_geofences
 from rtcc_desktop.analysis.wall_figures import FigureState, MapFollower, PriorityEvent, WallFigures, compute_figures, fmt_age
 from rtcc_desktop.model.timeutil import UTC, from_iso, utc_now
 from rtcc_desktop.ui.bus import Bus, TimeWindow
+from rtcc_desktop.ui.display_zone import set_display_zone
 from rtcc_desktop.ui.map_controller import MapController
 from rtcc_desktop.ui.map_page import PageOptions, attribution_html
 from rtcc_desktop.ui.map_view import MapView
@@ -100,6 +101,7 @@ class WallWindow(QObject):
         self.live_board = live_board
         self.clock = clock
         self.tz = tz or _centre_zone(config)
+        set_display_zone(self.tz)
         #: Mistakes to fix (missing tours or views), reported by the self-test.
         self.problems: list[str] = []
         #: How the layout was fitted to the monitors present (e.g. two panes sharing one).

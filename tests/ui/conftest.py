@@ -43,3 +43,13 @@ def view(qtbot: Any, tiles: TileSource) -> Iterator[MapView]:
     yield v
     v.shutdown()
     dispose(v)
+
+
+@pytest.fixture(autouse=True)
+def _machine_display_zone() -> Iterator[None]:
+    """A window sets the display zone to its centre's; the next test starts from the machine's again."""
+    from rtcc_desktop.ui.display_zone import set_display_zone
+
+    set_display_zone(None)
+    yield
+    set_display_zone(None)

@@ -233,3 +233,24 @@ def test_a_map_closed_before_it_moved_saves_no_view_so_the_next_start_fits_the_d
     again = make_window()
     assert not again._had_saved_view  # so it zooms to the records as they arrive
     assert wait_until(lambda: abs((again.map_view.last_view or {}).get("lat", 0) - LAT) < 0.05, 20)
+
+
+def test_tables_and_timeline_show_the_centres_zone_on_a_machine_in_another(make_window):
+    """A console whose clock is UTC (or Windows, where the process zone stays) still shows the centre's time."""
+    from zoneinfo import ZoneInfo
+
+    from rtcc_desktop.model.timeutil import from_iso
+    from rtcc_desktop.ui.event_list import COLUMNS as EVENT_COLUMNS
+
+    config = parse_config('[centre]\ntimezone = "Asia/Tokyo"\n', name="test")
+    w = make_window(config=config)
+    model = w.events.model
+    assert wait_until(lambda: model.rowCount() >= 5, 10)
+    col = [key for _label, key in EVENT_COLUMNS].index("time")
+    shown = model.data(model.index(0, col))
+    assert shown == from_iso(model.rows[0]["time"]).astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M:%S")
+    assert w.timeline.axis.utcOffset == -9 * 3600  # pyqtgraph: seconds west of UTC
+    w.set_time_zone("America/Chicago")
+    chicago = from_iso(model.rows[0]["time"]).astimezone(ZoneInfo("America/Chicago"))
+    assert model.data(model.index(0, col)) == chicago.strftime("%Y-%m-%d %H:%M:%S")
+    assert w.timeline.axis.utcOffset == -chicago.utcoffset().total_seconds()
