@@ -15,7 +15,6 @@ from typing import Any, Final
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QCheckBox,
     QComboBox,
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSystemTrayIcon,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,7 +31,7 @@ from PySide6.QtWidgets import (
 from rtcc_desktop.analysis import alerts as A
 from rtcc_desktop.identity import current_user
 from rtcc_desktop.ui.display_zone import local_text
-from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
+from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel, row_table
 from rtcc_desktop.ui.store_worker import StoreWorker
 
 log = logging.getLogger(__name__)
@@ -171,14 +169,7 @@ class AlertsPanel(QWidget):
         top.addWidget(self.mute)
 
         self.model = AlertsModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table = row_table(self.model)
         for i, width in enumerate((150, 150, 170, 420, 100)):
             self.table.horizontalHeader().resizeSection(i, width)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

@@ -16,7 +16,6 @@ from typing import Any, Final
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -37,7 +35,7 @@ from PySide6.QtWidgets import (
 from rtcc_desktop.analysis import geofence as G
 from rtcc_desktop.identity import current_user
 from rtcc_desktop.ui.display_zone import local_text
-from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
+from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel, row_table
 from rtcc_desktop.ui.store_worker import StoreWorker
 
 log = logging.getLogger(__name__)
@@ -200,13 +198,7 @@ class GeofencePanel(QWidget):
         top.addStretch(1)
 
         self.model = GeofenceModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
+        self.table = row_table(self.model)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         for i, width in enumerate((160, 150, 170, 70, 100)):

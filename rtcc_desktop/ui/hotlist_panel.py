@@ -20,7 +20,6 @@ from typing import Any, Final
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
@@ -39,7 +38,7 @@ from PySide6.QtWidgets import (
 from rtcc_desktop.analysis import hotlist as H
 from rtcc_desktop.identity import current_user
 from rtcc_desktop.ui.display_zone import local_text
-from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel
+from rtcc_desktop.ui.row_model import AnyIndex, RowTableModel, row_table
 from rtcc_desktop.ui.store_worker import StoreWorker
 
 log = logging.getLogger(__name__)
@@ -196,14 +195,7 @@ class EntriesModel(RowTableModel):
 
 
 def _table(model: RowTableModel, widths: tuple[int, ...]) -> QTableView:
-    t = QTableView()
-    t.setModel(model)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.verticalHeader().hide()
-    t.setWordWrap(False)
-    t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)
+    t = row_table(model)
     header = t.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)  # the free text (source file, reason) takes what is left
