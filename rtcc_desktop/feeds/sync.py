@@ -255,7 +255,7 @@ class _Poll:
         kwargs: dict[str, Any] = {"feed": self.feed.name, "rejects": rejects}
         if cursor is not None:
             kwargs["cursor"] = cursor
-        seq_before = self._change_seq() if self.on_change is not None else None
+        seq_before = self.store.max_change_seq() if self.on_change is not None else 0
         result = self.store.upsert(self.feed.kind, records, **kwargs)
         rep = self.report
         rep.pages += 1
@@ -277,34 +277,13 @@ class _Poll:
                 "the rows are kept in the rejects table"
             )
             rep.warnings.append(self.drift)
-        if self.on_change is not None and (result.inserted or (result.updated and self._edited_since(seq_before))):
+        # ``updated`` counts matched rows even when unchanged; only real edits advance the change log
+        # (another feed's edit in between costs a spurious notice, which consumers' cursors make harmless)
+        if self.on_change is not None and (result.inserted or (result.updated and self.store.max_change_seq() > seq_before)):
             try:
                 self.on_change(self.feed.kind, result.max_rowid)
             except Exception:  # a listener's bug must not stop the feed
                 log.exception("feed %s: on_change listener failed", self.feed.name)
-
-    def _change_seq(self) -> int | None:
-        """The store's last change number (one key lookup per page), or None without a change log."""
-        read = getattr(self.store, "max_change_seq", None)
-        if read is None:
-            return None
-        try:
-            return int(read())
-        except Exception:  # an older store: notify on every matched row, as before
-            log.debug("feed %s: change log not readable", self.feed.name, exc_info=True)
-            return None
-
-    def _edited_since(self, seq_before: int | None) -> bool:
-        """Did the page's matched rows really change anything? (``updated`` counts unchanged rows too.)
-
-        The upsert skips rewriting identical rows, so only real edits advance
-        the change log. Another feed's thread may edit in between: that only
-        costs a spurious notice, which consumers' cursors make harmless.
-        """
-        if seq_before is None:
-            return True
-        after = self._change_seq()
-        return after is None or after > seq_before
 
     # -- formats
     def run_soda(self) -> None:
