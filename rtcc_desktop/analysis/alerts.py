@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Final
 
 from rtcc_desktop.analysis import geofence as gf
@@ -27,7 +28,7 @@ from rtcc_desktop.analysis.tables import db_of, reading, table_exists, writing
 from rtcc_desktop.model.priority import priority_level
 from rtcc_desktop.model.records import TABLES
 from rtcc_desktop.model.timeutil import iso_now, to_iso, utc_now
-from rtcc_desktop.store.queries import max_change_seq, updates_since
+from rtcc_desktop.store.queries import max_change_seq
 
 log = logging.getLogger(__name__)
 
@@ -355,26 +356,10 @@ class AlertEngine:
             now_iso = to_iso(self.clock())
             self._refresh_rules(now_iso)
             cursors = self.cursors()
-            for k in WATCHED:
-                while True:
-                    rows = self.store.changes_since(k, cursors.get(k, 0), limit=BATCH)
-                    if not rows:
-                        break
-                    top = max(int(r["id"]) for r in rows)
-                    new += self._commit(k, top, self._candidates(rows, now_iso), now_iso)
-                    cursors[k] = top
-                    if len(rows) < BATCH:
-                        break
-            while True:  # edits of stored records: the change log, in change order
-                with reading(self.store) as conn:
-                    rows = updates_since(conn, cursors.get(UPDATED, 0), WATCHED, BATCH)
-                if not rows:
-                    break
-                top = max(int(r["change_seq"]) for r in rows)
-                new += self._commit(UPDATED, top, self._candidates(rows, now_iso), now_iso)
-                cursors[UPDATED] = top
-                if len(rows) < BATCH:
-                    break
+            for k in WATCHED:  # new records, by rowid
+                new += self._drain(k, "id", partial(self.store.changes_since, k, limit=BATCH), cursors, now_iso)
+            # edits of stored records: the change log, in change order
+            new += self._drain(UPDATED, "change_seq", lambda after: self.store.updates_since(after, WATCHED, BATCH), cursors, now_iso)
         if new:
             log.info("alerts: %d new", len(new))
             for listener in list(self._listeners):
@@ -393,6 +378,20 @@ class AlertEngine:
             elif self._fences:
                 cands += geofence_candidates(self._fences, rec)
         return cands
+
+    def _drain(self, cursor: str, key: str, fetch: Callable[[int], list[dict[str, Any]]],
+               cursors: dict[str, int], now_iso: str) -> list[dict[str, Any]]:
+        """Read pages after ``cursors[cursor]`` until none is left; alert on each and move the cursor with it."""
+        new: list[dict[str, Any]] = []
+        while True:
+            rows = fetch(cursors.get(cursor, 0))
+            if not rows:
+                return new
+            top = max(int(r[key]) for r in rows)
+            new += self._commit(cursor, top, self._candidates(rows, now_iso), now_iso)
+            cursors[cursor] = top
+            if len(rows) < BATCH:
+                return new
 
     def _commit(self, kind: str, top: int, cands: list[Candidate], now_iso: str) -> list[dict[str, Any]]:
         """Insert the candidates (skipping ones raised before) and move the cursor, in one transaction."""
