@@ -13,6 +13,7 @@ is done on the distinct matching plates, and only the page asked for is read.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from dataclasses import dataclass
 from typing import Any, Final, Iterable
@@ -20,6 +21,7 @@ from typing import Any, Final, Iterable
 from rtcc_desktop.analysis.near import require_reason
 from rtcc_desktop.analysis.tables import reading
 from rtcc_desktop.model.validate import normalise_plate
+from rtcc_desktop.store.plate_index import PLATE_INDEX, block_filter, blocks_json
 from rtcc_desktop.store.schema import PLATE_NAMES
 
 #: Characters ALPR engines confuse with each other.
@@ -198,7 +200,13 @@ def matching_plates(conn: sqlite3.Connection, q: PlateQuery, state: str | None =
     read in that state. Raises :class:`PatternError` when more than ``cap``
     plates match.
     """
-    where_state = " AND EXISTS (SELECT 1 FROM plate_reads r WHERE r.plate = n.plate AND r.state = ?)" if state else ""
+    where_state = (
+        f" AND EXISTS (SELECT 1 FROM plate_reads r INDEXED BY {PLATE_INDEX} "
+        f"WHERE r.plate = +n.plate AND r.state = ? AND {block_filter('r', '?')})"
+        if state
+        else ""
+    )
+    blocks = blocks_json(conn) if state else None
     parts: list[str] = []
     args: list[Any] = []
     for lo, hi in q.ranges or ((None, None),):
@@ -219,7 +227,7 @@ def matching_plates(conn: sqlite3.Connection, q: PlateQuery, state: str | None =
         )
         args.append(q.glob)
         if state:
-            args.append(state)
+            args += [state, blocks]
     sql = " UNION ".join(parts) + " LIMIT ?"
     args.append(cap + 1)
     plates = [r[0] for r in conn.execute(sql, args)]
@@ -249,14 +257,29 @@ def ranked_plates(plates: Iterable[str], pattern: str, similar: bool = True) -> 
 WALK_READS: Final[int] = 4000
 
 
-def _group_sql(state: str | None, walk: bool) -> str:
-    where_state = " AND r.state = ?" if state else ""
-    index = "INDEXED BY plate_reads_time" if walk else "INDEXED BY plate_reads_plate"
-    return (
-        f"SELECT r.* FROM plate_reads r {index} "
-        "WHERE r.plate IN (SELECT value FROM json_each(?))"
-        f"{where_state} ORDER BY r.time DESC, r.id DESC LIMIT ? OFFSET ?"
-    )
+def _group_where(state: str | None, by_plate: bool = True) -> str:
+    """Reads of the plates in ``:plates`` (JSON), of ``:state`` if given.
+
+    ``by_plate``: found through the plate index, so the blocks in ``:blocks`` are named too.
+    """
+    where = "r.plate IN (SELECT value FROM json_each(:plates))"
+    if by_plate:
+        where += f" AND {block_filter('r', ':blocks')}"
+    return where + (" AND r.state = :state" if state else "")
+
+
+#: The ids of a group's reads, through the plate index, at most ``:cap`` of them.
+_GROUP_IDS_SQL: Final[str] = f"SELECT r.id FROM plate_reads r INDEXED BY {PLATE_INDEX} WHERE {{where}} LIMIT :cap"
+#: One page of reads from their ids, newest first.
+_PAGE_BY_IDS_SQL: Final[str] = (
+    "SELECT * FROM plate_reads WHERE id IN (SELECT value FROM json_each(:ids)) "
+    "ORDER BY time DESC, id DESC LIMIT :limit OFFSET :offset"
+)
+#: One page of a large group: the time index walked newest first, each read's plate checked.
+_WALK_SQL: Final[str] = (
+    "SELECT r.* FROM plate_reads r INDEXED BY plate_reads_time WHERE {where} "
+    "ORDER BY r.time DESC, r.id DESC LIMIT :limit OFFSET :offset"
+)
 
 
 def read_page(
@@ -268,11 +291,14 @@ def read_page(
 ) -> list[dict[str, Any]]:
     """The reads of the ranked plates, one page, best first, each with ``substitutions``.
 
-    Plates are taken in groups of equal substitutions (best first); a group's
-    reads are counted through the plate index (no row is read), whole groups
-    before the page are skipped, and a group's page comes newest first either
-    by joining its plates' reads (few reads) or by walking the time index
-    (many reads, where the newest matches are soon found).
+    Plates are taken in groups of equal substitutions (best first). A
+    group's read ids are listed through the plate index up to a cap that
+    settles what to do: fewer than the offset left, the group is skipped;
+    few reads, the page is read by id and sorted; many, the page comes from
+    walking the time index newest first (the newest matches are soon
+    found). Listing stops at the cap because the plate index takes one seek
+    per plate and block: a broad ``*5B*`` (9,000 plates, ~190,000 reads)
+    listed in full would make ~700,000 of them on 5M reads.
     """
     if not ranked or limit <= 0:
         return []
@@ -283,26 +309,27 @@ def read_page(
     total = max(1, int(conn.execute("SELECT coalesce(max(id), 0) FROM plate_reads").fetchone()[0]))
     rows: list[dict[str, Any]] = []
     skip, want = int(offset), int(limit)
+    blocks = blocks_json(conn)
     for subs in sorted(groups):
-        members = json.dumps(groups[subs])
-        count_args: list[Any] = [members] + ([state] if state else [])
-        n = int(
-            conn.execute(
-                "SELECT count(*) FROM plate_reads r INDEXED BY plate_reads_plate WHERE r.plate IN "
-                "(SELECT value FROM json_each(?))" + (" AND r.state = ?" if state else ""),
-                count_args,
-            ).fetchone()[0]
-        )
-        if skip >= n:
-            skip -= n
+        args: dict[str, Any] = {"plates": json.dumps(groups[subs]), "blocks": blocks, "state": state}
+        # walking reads about (want + skip) * total / n rows, reading by id reads all n and sorts them:
+        # walk when n > WALK_READS and (want + skip) * total / n < 20 * n, i.e. when n > walk_above
+        walk_above = max(WALK_READS, math.isqrt((want + skip) * total // 20))
+        cap = max(skip, walk_above) + 1  # fewer ids than this are all of the group's reads
+        ids = [r[0] for r in conn.execute(_GROUP_IDS_SQL.format(where=_group_where(state)), {**args, "cap": cap})]
+        if len(ids) <= skip:
+            skip -= len(ids)
             continue
-        # walking reads about (want + skip) * total / n rows; joining reads n rows and sorts them
-        walk = n > WALK_READS and (want + skip) * total / n < 20 * n
-        cur = conn.execute(_group_sql(state, walk), [*count_args, want, skip])
+        if len(ids) < cap:  # then len(ids) <= walk_above
+            cur = conn.execute(_PAGE_BY_IDS_SQL, {"ids": json.dumps(ids), "limit": want, "offset": skip})
+        else:
+            cur = conn.execute(_WALK_SQL.format(where=_group_where(state, by_plate=False)), {**args, "limit": want, "offset": skip})
         names = [d[0] for d in cur.description]
+        got = 0
         for row in cur:
             rows.append({"kind": "alpr", **dict(zip(names, row)), "substitutions": subs})
-        want -= min(want, n - skip)
+            got += 1
+        want -= got
         skip = 0
         if want <= 0:
             break

@@ -16,6 +16,7 @@ from typing import Any, Final
 from rtcc_desktop.model.geo import EARTH_RADIUS_M, BBox, box_around, haversine_m
 from rtcc_desktop.model.records import KINDS, TABLES
 from rtcc_desktop.store.bounds import epoch_of
+from rtcc_desktop.store.plate_index import PLATE_INDEX, block_filter, blocks_json
 from rtcc_desktop.store.schema import CHANGE_LOG, PLATE_NAMES, rtree_name
 from rtcc_desktop.store.search_syntax import fts_query, plate_glob, prefix_upper_bound
 
@@ -171,30 +172,32 @@ def between(
 def plates(conn: sqlite3.Connection, pattern: str, state: str | None, limit: int, offset: int) -> list[Record]:
     """Plate reads matching a ``*``/``?`` pattern, grouped by plate, newest read first.
 
-    Ordering by the plate index means a broad pattern still returns its
-    first page without sorting every match, only each plate's reads.
+    Walking the distinct plates in order means a broad pattern still
+    returns its first page without sorting every match, only each plate's reads.
     """
     glob, prefix, has_wildcards = plate_glob(pattern)
-    params: dict[str, Any] = {"glob": glob, "prefix": prefix, "limit": limit, "offset": offset}
+    params: dict[str, Any] = {"glob": glob, "limit": limit, "offset": offset, "blocks": blocks_json(conn)}
     if not has_wildcards:
-        where = "plate = :glob"
+        where = "n.plate = :glob"
     else:
-        where = "plate GLOB :glob"
+        # a leading wildcard scans the distinct plates, never the reads
+        where = "n.plate GLOB :glob"
         if prefix:
-            where += " AND plate >= :prefix"
+            where += " AND n.plate >= :prefix"
+            params["prefix"] = prefix
             upper = prefix_upper_bound(prefix)
             if upper is not None:
-                where += " AND plate < :upper"
+                where += " AND n.plate < :upper"
                 params["upper"] = upper
     if state:
-        where += " AND state = :state"
+        where += " AND r.state = :state"
         params["state"] = state.strip().upper()
-    if has_wildcards and not prefix:
-        # a leading wildcard: match the distinct plates, then read only theirs
-        where = where.replace("plate GLOB :glob", f"plate IN (SELECT plate FROM {PLATE_NAMES} WHERE plate GLOB :glob)")
+    # plates in order from plate_names, each one's reads from the block index;
+    # "+n.plate" stops SQLite copying the plate range onto the reads' index
     sql = (
-        f"SELECT * FROM plate_reads INDEXED BY plate_reads_plate WHERE {where} "
-        "ORDER BY plate, time DESC LIMIT :limit OFFSET :offset"
+        f"SELECT r.* FROM {PLATE_NAMES} n CROSS JOIN plate_reads r INDEXED BY {PLATE_INDEX} "
+        f"WHERE {where} AND r.plate = +n.plate AND {block_filter('r', ':blocks')} "
+        "ORDER BY n.plate, r.time DESC LIMIT :limit OFFSET :offset"
     )
     return fetch(conn, "alpr", sql, params)
 

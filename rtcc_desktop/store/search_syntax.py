@@ -53,7 +53,7 @@ def plate_glob(pattern: str) -> tuple[str, str, bool]:
 def prefix_upper_bound(prefix: str) -> str | None:
     """Smallest string greater than every string starting with ``prefix``.
 
-    Lets the plate index answer a prefix as a plain range, which SQLite uses
+    Lets the distinct-plate table answer a prefix as a plain range, which SQLite uses
     whether or not it applies its own GLOB optimisation.
     """
     for i in range(len(prefix) - 1, -1, -1):
