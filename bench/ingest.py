@@ -25,7 +25,7 @@ import _synth  # noqa: E402
 
 from rtcc_desktop.store import open_store  # noqa: E402
 from rtcc_desktop.store.schema import index_new_rows  # noqa: E402
-from rtcc_desktop.store.upserts import max_rowid  # noqa: E402
+from rtcc_desktop.store.upserts import max_rowid, record_params  # noqa: E402
 
 
 def _remove_db(path: Path) -> None:
@@ -46,6 +46,22 @@ def parse_mix(text: str) -> dict[str, float]:
         mix[kind.strip()] = float(share)
     total = sum(mix.values())
     return {k: v / total for k, v in mix.items()}
+
+
+def speed_check() -> float:
+    """Milliseconds for a fixed pure-Python task: tells a slow moment of a shared VM from slow code.
+
+    This machine's speed drifts by ~15-30% over a day; compare records/s
+    between runs only together with this figure.
+    """
+    records = next(_synth.batches("alpr", 5000, batch=5000, seed=99))
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        for _ in range(10):
+            record_params("alpr", records)
+        best = min(best, time.perf_counter() - t)
+    return best * 1000
 
 
 def ingest(path: Path, n: int, mix: dict[str, float], batch: int) -> dict[str, dict[str, float]]:
@@ -112,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     _remove_db(args.out)
     mix = parse_mix(args.mix)
     print(f"ingesting {args.n:,d} synthetic records ({args.mix}) in batches of {args.batch} into {args.out}")
+    before = speed_check()
     figures = ingest(args.out, args.n, mix, args.batch)
+    after = speed_check()
     total = sum(f["records"] for f in figures.values())
     spent = sum(f["seconds"] for f in figures.values())
     cpu = sum(f["cpu_seconds"] for f in figures.values())
@@ -122,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         f"   ({total / cpu:>9,.0f} per CPU second)"
     )
     print(f"database {size / 1e6:,.1f} MB ({size / max(total, 1):.0f} bytes/record)")
+    print(f"machine speed check (fixed Python task, lower is faster): {before:.1f} ms before, {after:.1f} ms after")
     result: dict[str, object] = {
         "bench": "ingest",
         "records": total,
@@ -132,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         "db_bytes": size,
         "batch": args.batch,
         "cpus": os.cpu_count(),
+        "speed_check_ms": [round(before, 1), round(after, 1)],
     }
     if args.compare:
         rate = upsert_all_rate(args.out.with_name("ingest-upsert-all.sqlite"), args.compare, args.batch)
