@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from typing import Final
 
 #: Reads per block: 2**16 rowids, ~280 index pages.
@@ -50,3 +51,75 @@ def blocks_json(conn: sqlite3.Connection) -> str:
 def block_filter(alias: str, param: str) -> str:
     """SQL: the read ``alias`` lies in one of the blocks bound to ``param`` (from :func:`blocks_json`)."""
     return f"({alias}.{BLOCK_EXPR}) IN (SELECT value FROM json_each({param}))"
+
+
+# --------------------------------------------------------------------------- distinct plates
+
+#: Every distinct plate of the reads up to the merge mark (see :func:`merge_plate_names`).
+PLATE_NAMES: Final[str] = "plate_names"
+#: One row: ``upto``, the rowid up to which every read's plate is in :data:`PLATE_NAMES`.
+PLATE_NAMES_MARK: Final[str] = "plate_names_mark"
+#: New reads whose plates are merged into :data:`PLATE_NAMES` at once.
+MERGE_READS: Final[int] = 50_000
+
+
+def create_plate_names_mark(conn: sqlite3.Connection) -> None:
+    """The merge mark, set to the newest read: a file migrated here has every plate listed."""
+    conn.execute(f"CREATE TABLE {PLATE_NAMES_MARK} (upto INTEGER NOT NULL) STRICT")
+    conn.execute(f"INSERT INTO {PLATE_NAMES_MARK} (upto) SELECT coalesce(max(id), 0) FROM plate_reads")
+
+
+def _mark(conn: sqlite3.Connection) -> int:
+    return int(conn.execute(f"SELECT upto FROM {PLATE_NAMES_MARK}").fetchone()[0])
+
+
+def tail(conn: sqlite3.Connection) -> dict[str, object]:
+    """Parameters ``tail`` (blocks JSON) and ``upto`` for :func:`tail_filter`: reads not merged yet."""
+    upto = _mark(conn)
+    high = conn.execute("SELECT max(id) FROM plate_reads").fetchone()[0]
+    if high is None or high <= upto:
+        return {"tail": "[]", "upto": upto}
+    return {"tail": json.dumps(list(range(upto >> BLOCK_BITS, (int(high) >> BLOCK_BITS) + 1))), "upto": upto}
+
+
+def tail_filter(alias: str) -> str:
+    """SQL: read ``alias`` is newer than the merge mark (binds ``:tail`` and ``:upto`` from :func:`tail`)."""
+    return f"{block_filter(alias, ':tail')} AND {alias}.id > :upto"
+
+
+def known_plates_sql(where: Callable[[str], str]) -> str:
+    """SQL: the distinct plates of stored reads for which ``where(alias)`` holds (column ``plate``).
+
+    Merged plates come from :data:`PLATE_NAMES`; plates of reads after the
+    merge mark from the block index (at most ~:data:`MERGE_READS` reads).
+    Binds ``:tail`` and ``:upto`` (:func:`tail`) besides ``where``'s own.
+    """
+    return (
+        f"SELECT n.plate AS plate FROM {PLATE_NAMES} n WHERE {where('n')} "
+        f"UNION SELECT t.plate AS plate FROM plate_reads t INDEXED BY {PLATE_INDEX} "
+        f"WHERE {tail_filter('t')} AND {where('t')}"
+    )
+
+
+def merge_plate_names(conn: sqlite3.Connection, after_id: int, force: bool = False) -> None:
+    """After new reads (rowids above ``after_id``): merge their plates once enough have come.
+
+    Most real plates are read once or twice (Seattle: 1.4 reads per plate),
+    so adding each batch's plates to the sorted list dirtied a random page
+    per new plate, every batch. Merged ``MERGE_READS`` reads at a time, in
+    plate order, each page is written once per merge; until then searches
+    read the newest plates from the block index (:func:`known_plates_sql`).
+    """
+    upto = _mark(conn)
+    if after_id < upto:  # rowids reused below the mark (the newest reads were purged)
+        upto = after_id
+        conn.execute(f"UPDATE {PLATE_NAMES_MARK} SET upto = ?", (upto,))
+    top = int(conn.execute("SELECT coalesce(max(id), 0) FROM plate_reads").fetchone()[0])
+    if top - upto < (1 if force else MERGE_READS):
+        return
+    conn.execute(
+        f"INSERT OR IGNORE INTO {PLATE_NAMES} (plate) SELECT DISTINCT t.plate FROM plate_reads t "
+        f"INDEXED BY {PLATE_INDEX} WHERE {tail_filter('t')} ORDER BY t.plate",
+        tail(conn),
+    )
+    conn.execute(f"UPDATE {PLATE_NAMES_MARK} SET upto = ?", (top,))

@@ -16,8 +16,8 @@ from typing import Any, Final
 from rtcc_desktop.model.geo import EARTH_RADIUS_M, BBox, box_around, haversine_m
 from rtcc_desktop.model.records import KINDS, TABLES
 from rtcc_desktop.store.bounds import epoch_of
-from rtcc_desktop.store.plate_index import PLATE_INDEX, block_filter, blocks_json
-from rtcc_desktop.store.schema import CHANGE_LOG, PLATE_NAMES, rtree_name
+from rtcc_desktop.store.plate_index import PLATE_INDEX, PLATE_NAMES, block_filter, blocks_json, tail, tail_filter
+from rtcc_desktop.store.schema import CHANGE_LOG, rtree_name
 from rtcc_desktop.store.search_syntax import fts_query, plate_glob, prefix_upper_bound
 
 Record = dict[str, Any]
@@ -172,34 +172,55 @@ def between(
 def plates(conn: sqlite3.Connection, pattern: str, state: str | None, limit: int, offset: int) -> list[Record]:
     """Plate reads matching a ``*``/``?`` pattern, grouped by plate, newest read first.
 
-    Walking the distinct plates in order means a broad pattern still
-    returns its first page without sorting every match, only each plate's reads.
+    The matching distinct plates are walked in order (merged list and the
+    newest reads' plates side by side) and each plate's reads fetched from
+    the block index until the page is full, so a broad pattern returns its
+    first page without touching every match. Plates before the offset are
+    only counted.
     """
     glob, prefix, has_wildcards = plate_glob(pattern)
-    params: dict[str, Any] = {"glob": glob, "limit": limit, "offset": offset, "blocks": blocks_json(conn)}
-    if not has_wildcards:
-        where = "n.plate = :glob"
-    else:
-        # a leading wildcard scans the distinct plates, never the reads
-        where = "n.plate GLOB :glob"
-        if prefix:
-            where += " AND n.plate >= :prefix"
-            params["prefix"] = prefix
-            upper = prefix_upper_bound(prefix)
-            if upper is not None:
-                where += " AND n.plate < :upper"
-                params["upper"] = upper
-    if state:
-        where += " AND r.state = :state"
-        params["state"] = state.strip().upper()
-    # plates in order from plate_names, each one's reads from the block index;
-    # "+n.plate" stops SQLite copying the plate range onto the reads' index
-    sql = (
-        f"SELECT r.* FROM {PLATE_NAMES} n CROSS JOIN plate_reads r INDEXED BY {PLATE_INDEX} "
-        f"WHERE {where} AND r.plate = +n.plate AND {block_filter('r', ':blocks')} "
-        "ORDER BY n.plate, r.time DESC LIMIT :limit OFFSET :offset"
+    upper = prefix_upper_bound(prefix) if prefix else None
+    params: dict[str, Any] = {"glob": glob, "prefix": prefix, "upper": upper, **tail(conn)}
+
+    def where(alias: str) -> str:
+        if not has_wildcards:
+            return f"{alias}.plate = :glob"
+        # "+": keep SQLite from seeking with a range of its own made from the GLOB
+        bounds = f"{alias}.plate >= :prefix AND " if prefix else ""
+        bounds += f"{alias}.plate < :upper AND " if upper is not None else ""
+        return f"{bounds}+{alias}.plate GLOB :glob"
+
+    merged = conn.execute(f"SELECT n.plate FROM {PLATE_NAMES} n WHERE {where('n')} ORDER BY n.plate", params)
+    newest = sorted(
+        {r[0] for r in conn.execute(f"SELECT t.plate FROM plate_reads t INDEXED BY {PLATE_INDEX} WHERE {tail_filter('t')} AND {where('t')}", params)}
     )
-    return fetch(conn, "alpr", sql, params)
+    of_plate = f"FROM plate_reads r INDEXED BY {PLATE_INDEX} WHERE r.plate = :plate AND {block_filter('r', ':blocks')}"
+    if state:
+        of_plate += " AND r.state = :state"
+    args: dict[str, Any] = {"blocks": blocks_json(conn), "state": state.strip().upper() if state else None}
+    rows: list[Record] = []
+    skip, want = max(0, int(offset)), int(limit)
+    try:
+        last = None
+        for plate in heapq.merge((r[0] for r in merged), newest):
+            if want <= 0:
+                break
+            if plate == last:  # in the merged list and among the newest reads' plates
+                continue
+            last = plate
+            args["plate"] = plate
+            if skip:
+                n = int(conn.execute(f"SELECT count(*) {of_plate}", args).fetchone()[0])
+                if n <= skip:
+                    skip -= n
+                    continue
+            page = fetch(conn, "alpr", f"SELECT r.* {of_plate} ORDER BY r.time DESC LIMIT :limit OFFSET :offset", {**args, "limit": want, "offset": skip})
+            skip = 0
+            rows.extend(page)
+            want -= len(page)
+    finally:
+        merged.close()
+    return rows
 
 
 def text(conn: sqlite3.Connection, words: str | list[str] | tuple[str, ...], limit: int, offset: int) -> list[Record]:

@@ -18,7 +18,13 @@ from sqlite_utils.db import Table
 
 from rtcc_desktop.model.records import KINDS, NUMERIC_FIELDS, TABLES, fields_for
 from rtcc_desktop.store.errors import SchemaTooNewError
-from rtcc_desktop.store.plate_index import PLATE_INDEX, create_plate_index
+from rtcc_desktop.store.plate_index import (
+    PLATE_INDEX,
+    PLATE_NAMES,
+    create_plate_index,
+    create_plate_names_mark,
+    merge_plate_names,
+)
 
 log = logging.getLogger(__name__)
 
@@ -193,19 +199,15 @@ def _m4_plate_index(db: Database) -> None:
     _table(db, "plate_reads").create_index(["plate"], index_name="plate_reads_plate")
 
 
-#: Every distinct plate ever read and still held: what a pattern that starts
-#: with a wildcard (``*7X2*``) scans instead of every read's index entry.
-PLATE_NAMES: Final[str] = "plate_names"
-
-
 def _m6_plate_names(db: Database) -> None:
     """One row per distinct plate, so a leading-wildcard search reads plates, not reads.
 
     Real feeds repeat plates (a car passes many cameras): 5M synthetic reads
-    hold 250k plates, and a ``*X*`` pattern then scans 20x less. New reads add
-    their plates in the upsert's transaction (:func:`index_new_rows`), a
-    corrected plate by trigger; purges remove plates that no read holds any
-    more (:func:`prune_plate_names`), so the table never outlives retention.
+    hold 250k plates, and a ``*X*`` pattern then scans 20x less. New reads'
+    plates are merged in bulk (:func:`~rtcc_desktop.store.plate_index.merge_plate_names`,
+    from migration 7), a corrected plate by trigger; purges remove plates that
+    no read holds any more (:func:`prune_plate_names`), so the table never
+    outlives retention.
     """
     db.execute(f"CREATE TABLE {PLATE_NAMES} (plate TEXT PRIMARY KEY NOT NULL) STRICT, WITHOUT ROWID")
     db.execute(f"INSERT OR IGNORE INTO {PLATE_NAMES} (plate) SELECT DISTINCT plate FROM plate_reads")
@@ -274,10 +276,12 @@ def _m7_plate_blocks(db: Database) -> None:
 
     A plain plate index made ingest slower the larger the store grew (every
     batch rewrote most of its pages); this one keeps a batch's writes in
-    the newest block.
+    the newest block. New plates join ``plate_names`` in bulk from now on,
+    after a merge mark set to the newest read (every plate so far is listed).
     """
     db.execute("DROP INDEX IF EXISTS plate_reads_plate")
     create_plate_index(db.conn)
+    create_plate_names_mark(db.conn)
 
 
 #: A new record's R*Tree box ends at the next full hour, not at its own time.
@@ -303,7 +307,7 @@ def _index_rtree(conn: sqlite3.Connection, kind: str, after_id: int) -> None:
 
 
 def index_new_rows(conn: sqlite3.Connection, kind: str, after_id: int) -> None:
-    """Add rows with ``id > after_id`` to the R*Tree, incidents to FTS, new plates to plate_names.
+    """Add rows with ``id > after_id`` to the R*Tree, incidents to FTS, plates to plate_names (in bulk).
 
     Every insert path must call this in the same transaction; the Store's
     upsert is the only one. Rows must be new (never indexed): the FTS
@@ -316,7 +320,7 @@ def index_new_rows(conn: sqlite3.Connection, kind: str, after_id: int) -> None:
             f"INSERT INTO {fts_name()} (rowid, {cols}) SELECT id, {cols} FROM incidents WHERE id > ?", (after_id,)
         )
     elif kind == "alpr":
-        conn.execute(f"INSERT OR IGNORE INTO {PLATE_NAMES} (plate) SELECT plate FROM plate_reads WHERE id > ?", (after_id,))
+        merge_plate_names(conn, after_id)
 
 
 #: Ordered forward migrations; the schema version is how many have run.

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from rtcc_desktop.analysis.plates import similar_plates
 from rtcc_desktop.store import Store
+from rtcc_desktop.store.plate_index import known_plates_sql, merge_plate_names, tail
 
 Rec = Callable[..., dict[str, Any]]
 
@@ -102,6 +104,12 @@ def test_read_without_location_is_found_by_plate_but_not_by_place(store: Store, 
 
 
 def names(store: Store) -> set[str]:
+    """Every distinct plate the store knows: merged into plate_names, or of reads newer than the merge."""
+    with store.reading() as conn:
+        return {r[0] for r in conn.execute(known_plates_sql(lambda _alias: "1"), tail(conn))}
+
+
+def merged(store: Store) -> set[str]:
     return {r[0] for r in store.db.execute("SELECT plate FROM plate_names")}
 
 
@@ -123,3 +131,35 @@ def test_plate_names_follow_inserts_corrections_and_purges(store: Store, rec: Re
     store.purge_older_than("alpr", "2024-03-01T00:00:00Z")
     assert names(store) == {"FIXED1"}
     assert store.plates("*LD1") == []
+
+
+@pytest.mark.parametrize("merge", [False, True], ids=["newest", "merged"])
+def test_plates_are_searchable_before_and_after_their_merge_and_forgotten_after_a_purge(
+    store: Store, rec: Rec, merge: bool
+) -> None:
+    store.upsert("alpr", [rec("alpr", "a", plate="OLD1", time="2024-01-01T00:00:00Z"),
+                          rec("alpr", "b", plate="KEEP1", time="2024-06-01T00:00:00Z")])
+    if merge:
+        with store.writing() as conn:
+            merge_plate_names(conn, after_id=0, force=True)
+    assert merged(store) == ({"OLD1", "KEEP1"} if merge else set())
+    assert {r["plate"] for r in store.plates("*LD1")} == {"OLD1"}
+    assert {r["plate"] for r in similar_plates(store, "*EEP1")} == {"KEEP1"}
+    assert {r["plate"] for r in similar_plates(store, "*EEP1", state="XX")} == set()
+    store.purge_older_than("alpr", "2024-03-01T00:00:00Z")
+    assert names(store) == {"KEEP1"}
+    assert store.plates("*LD1") == []
+    # a new read of a purged plate brings it back
+    store.upsert("alpr", [rec("alpr", "c", plate="OLD1", time="2024-07-01T00:00:00Z")])
+    assert [r["source_id"] for r in store.plates("OLD1")] == ["c"]
+
+
+def test_reads_that_reuse_rowids_of_purged_reads_are_still_found(store: Store, rec: Rec) -> None:
+    """Purging the newest reads frees their rowids; the merge mark must not hide new reads under them."""
+    store.upsert("alpr", [rec("alpr", f"r{i}", plate=f"P{i}", time="2024-01-01T00:00:00Z") for i in range(5)])
+    with store.writing() as conn:
+        merge_plate_names(conn, after_id=0, force=True)  # mark at rowid 5
+    assert store.purge_older_than("alpr", "2025-01-01T00:00:00Z") == 5
+    store.upsert("alpr", [rec("alpr", "new", plate="NEW1", time="2025-06-01T00:00:00Z")])  # rowid 1 again
+    assert [r["source_id"] for r in store.plates("*EW1")] == ["new"]
+    assert [r["plate"] for r in similar_plates(store, "NEW1")] == ["NEW1"]
