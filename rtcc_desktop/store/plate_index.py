@@ -87,18 +87,21 @@ def tail_filter(alias: str) -> str:
     return f"{block_filter(alias, ':tail')} AND {alias}.id > :upto"
 
 
+def newest_plates_sql(where: Callable[[str], str]) -> str:
+    """SQL: plates (column ``plate``, repeats possible) of reads after the merge mark for which ``where(alias)`` holds.
+
+    Read from the block index: at most ~:data:`MERGE_READS` reads. Binds
+    ``:tail`` and ``:upto`` (:func:`tail`) besides ``where``'s own.
+    """
+    return f"SELECT t.plate AS plate FROM plate_reads t INDEXED BY {PLATE_INDEX} WHERE {tail_filter('t')} AND {where('t')}"
+
+
 def known_plates_sql(where: Callable[[str], str]) -> str:
     """SQL: the distinct plates of stored reads for which ``where(alias)`` holds (column ``plate``).
 
-    Merged plates come from :data:`PLATE_NAMES`; plates of reads after the
-    merge mark from the block index (at most ~:data:`MERGE_READS` reads).
-    Binds ``:tail`` and ``:upto`` (:func:`tail`) besides ``where``'s own.
+    Merged plates come from :data:`PLATE_NAMES`, the rest from :func:`newest_plates_sql`.
     """
-    return (
-        f"SELECT n.plate AS plate FROM {PLATE_NAMES} n WHERE {where('n')} "
-        f"UNION SELECT t.plate AS plate FROM plate_reads t INDEXED BY {PLATE_INDEX} "
-        f"WHERE {tail_filter('t')} AND {where('t')}"
-    )
+    return f"SELECT n.plate AS plate FROM {PLATE_NAMES} n WHERE {where('n')} UNION {newest_plates_sql(where)}"
 
 
 def merge_plate_names(conn: sqlite3.Connection, after_id: int, force: bool = False) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Final
 from rtcc_desktop.model.geo import EARTH_RADIUS_M, BBox, box_around, haversine_m
 from rtcc_desktop.model.records import KINDS, TABLES
 from rtcc_desktop.store.bounds import epoch_of
-from rtcc_desktop.store.plate_index import PLATE_INDEX, PLATE_NAMES, block_filter, blocks_json, tail, tail_filter
+from rtcc_desktop.store.plate_index import PLATE_INDEX, PLATE_NAMES, block_filter, blocks_json, newest_plates_sql, tail
 from rtcc_desktop.store.schema import CHANGE_LOG, rtree_name
 from rtcc_desktop.store.search_syntax import fts_query, plate_glob, prefix_upper_bound
 
@@ -191,9 +191,7 @@ def plates(conn: sqlite3.Connection, pattern: str, state: str | None, limit: int
         return f"{bounds}+{alias}.plate GLOB :glob"
 
     merged = conn.execute(f"SELECT n.plate FROM {PLATE_NAMES} n WHERE {where('n')} ORDER BY n.plate", params)
-    newest = sorted(
-        {r[0] for r in conn.execute(f"SELECT t.plate FROM plate_reads t INDEXED BY {PLATE_INDEX} WHERE {tail_filter('t')} AND {where('t')}", params)}
-    )
+    newest = sorted({r[0] for r in conn.execute(newest_plates_sql(where), params)})
     of_plate = f"FROM plate_reads r INDEXED BY {PLATE_INDEX} WHERE r.plate = :plate AND {block_filter('r', ':blocks')}"
     if state:
         of_plate += " AND r.state = :state"
