@@ -7,7 +7,7 @@ in ``tests/conftest.py``. A test module that draws a map still calls
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ import pytest
 from rtcc_desktop.tiles import TileCache, TileSource
 
 if TYPE_CHECKING:
+    from rtcc_desktop.ui.main_window import MainWindow
     from rtcc_desktop.ui.map_view import MapView
 
 #: Nothing answers on port 9 (discard): the map draws without tiles, and the back-off keeps it from retrying.
@@ -43,6 +44,34 @@ def view(qtbot: Any, tiles: TileSource) -> Iterator[MapView]:
     yield v
     v.shutdown()
     dispose(v)
+
+
+@pytest.fixture
+def open_window(qtbot: Any, tmp_path: Path, tiles: TileSource) -> Iterator[Callable[..., MainWindow]]:
+    """``open_window(db, **kw)``: a main window on ``db``, shown, its map ready; closed after the test.
+
+    Defaults: the offline ``tiles``, settings in ``tmp_path/settings/window.ini``, no video.
+    """
+    from PySide6.QtCore import QSettings
+
+    from rtcc_desktop.ui.main_window import MainWindow
+    from rtcc_desktop.ui.testing import dispose, wait_until
+
+    windows: list[MainWindow] = []
+
+    def make(db: Path, **kw: Any) -> MainWindow:
+        kw.setdefault("tile_source", tiles)
+        kw.setdefault("settings", QSettings(str(tmp_path / "settings" / "window.ini"), QSettings.Format.IniFormat))
+        kw.setdefault("video", False)
+        w = MainWindow(db, **kw)
+        windows.append(w)
+        w.show()
+        assert wait_until(lambda: w.map_view.is_ready, 30), f"map page never became ready: {w.map_view.js_errors}"
+        return w
+
+    yield make
+    for w in windows:
+        dispose(w)
 
 
 @pytest.fixture(autouse=True)

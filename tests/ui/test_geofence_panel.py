@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from rtcc_desktop.ui.tile_scheme import register_schemes
@@ -234,29 +234,18 @@ def test_hostile_name_is_text_and_a_taken_name_asks_again(qtbot, env):
     assert sorted(f.name for f in stored(path)) == sorted([HOSTILE, "North"])
 
 
-def test_main_window_has_a_geofences_dock_beside_the_alerts(qtbot, tmp_path, monkeypatch):
-    from rtcc_desktop.ui.main_window import MainWindow
-
+def test_main_window_has_a_geofences_dock_beside_the_alerts(tmp_path, monkeypatch, open_window):
     monkeypatch.setenv("RTCC_HOME", str(tmp_path / "home"))
-    settings = QSettings(str(tmp_path / "settings" / "window.ini"), QSettings.Format.IniFormat)
     path = tmp_path / "cache.sqlite"
     open_store(path).close()
-    cache = TileCache(tmp_path / "tiles.mbtiles")
-    w = MainWindow(path, tile_source=TileSource("http://127.0.0.1:9/{z}/{x}/{y}.png", cache, offline_backoff_s=3600),
-                   settings=settings, video=False)
-    try:
-        w.show()
-        assert wait_until(lambda: w.map_view.is_ready, 30)
-        dock = w.dock("geofences")
-        assert dock.windowTitle() == "Geofences" and isinstance(w.panel("geofences"), GeofencePanel)
-        assert dock in w.tabifiedDockWidgets(w.dock("alerts"))
-        assert w.geofences.map_view is w.map_view
-        # Esc (the window's "Clear selection") also stops drawing on the map.
-        w.geofences.draw("circle")
-        assert wait_until(lambda: draw_state(w.map_view)["shape"] == "circle", 10)
-        w.act_clear.trigger()
-        assert wait_until(lambda: draw_state(w.map_view)["shape"] is None, 10)
-        assert wait_until(lambda: "cancelled" in w.geofences.status.text(), 10)
-    finally:
-        dispose(w)
-        cache.close()
+    w = open_window(path)
+    dock = w.dock("geofences")
+    assert dock.windowTitle() == "Geofences" and isinstance(w.panel("geofences"), GeofencePanel)
+    assert dock in w.tabifiedDockWidgets(w.dock("alerts"))
+    assert w.geofences.map_view is w.map_view
+    # Esc (the window's "Clear selection") also stops drawing on the map.
+    w.geofences.draw("circle")
+    assert wait_until(lambda: draw_state(w.map_view)["shape"] == "circle", 10)
+    w.act_clear.trigger()
+    assert wait_until(lambda: draw_state(w.map_view)["shape"] is None, 10)
+    assert wait_until(lambda: "cancelled" in w.geofences.status.text(), 10)

@@ -243,15 +243,12 @@ def test_hostile_text_in_a_reason_is_shown_as_plain_text(qtbot, panel, env):
     assert "<i>evil</i>" in panel.status.text()
 
 
-def test_the_main_window_has_a_hot_lists_dock_beside_search(qtbot, tmp_path, monkeypatch):
+def test_the_main_window_has_a_hot_lists_dock_beside_search(qtbot, tmp_path, monkeypatch, open_window):
     from PySide6.QtCore import QSettings
 
-    from rtcc_desktop.tiles import TileCache, TileSource
     from rtcc_desktop.ui.tile_scheme import register_schemes
 
     register_schemes()
-    from rtcc_desktop.ui.main_window import MainWindow
-    from rtcc_desktop.ui.testing import dispose, wait_until
 
     monkeypatch.setenv("RTCC_HOME", str(tmp_path / "home"))
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
@@ -260,16 +257,8 @@ def test_the_main_window_has_a_hot_lists_dock_beside_search(qtbot, tmp_path, mon
     store = open_store(db)
     H.import_hotlist_text(store, "plate\nABC123\n", "bolo")
     store.close()
-    cache = TileCache(tmp_path / "tiles.mbtiles")
-    w = MainWindow(db, tile_source=TileSource("http://127.0.0.1:9/{z}/{x}/{y}.png", cache, offline_backoff_s=3600),
-                   settings=QSettings(str(tmp_path / "settings" / "w.ini"), QSettings.Format.IniFormat), video=False)
-    try:
-        w.show()
-        assert wait_until(lambda: w.map_view.is_ready, 30)
-        dock = w.dock("hotlists")
-        assert dock.windowTitle() == "Hot lists" and isinstance(w.panel("hotlists"), HotlistPanel)
-        assert dock in w.tabifiedDockWidgets(w.dock("search"))
-        qtbot.waitUntil(lambda: [r["name"] for r in w.hotlists.lists_model.rows] == ["bolo"], timeout=10_000)
-    finally:
-        dispose(w)
-        cache.close()
+    w = open_window(db)
+    dock = w.dock("hotlists")
+    assert dock.windowTitle() == "Hot lists" and isinstance(w.panel("hotlists"), HotlistPanel)
+    assert dock in w.tabifiedDockWidgets(w.dock("search"))
+    qtbot.waitUntil(lambda: [r["name"] for r in w.hotlists.lists_model.rows] == ["bolo"], timeout=10_000)

@@ -16,12 +16,10 @@ from rtcc_desktop.config import parse_config  # noqa: E402
 from rtcc_desktop.model.timeutil import to_iso, utc_now  # noqa: E402
 from rtcc_desktop.model.validate import FeedContext, normalise  # noqa: E402
 from rtcc_desktop.store import open_store  # noqa: E402
-from rtcc_desktop.tiles import TileCache, TileSource  # noqa: E402
 from rtcc_desktop.ui.alerts_panel import AlertsPanel  # noqa: E402
 from rtcc_desktop.ui.event_list import EventList  # noqa: E402
-from rtcc_desktop.ui.main_window import MainWindow  # noqa: E402
 from rtcc_desktop.ui.search_panel import SearchPanel  # noqa: E402
-from rtcc_desktop.ui.testing import dispose, js_eval, wait_until  # noqa: E402
+from rtcc_desktop.ui.testing import js_eval, wait_until  # noqa: E402
 from rtcc_desktop.ui.timeline import Timeline  # noqa: E402
 
 LAT, LON = 33.6140, -85.8350
@@ -54,24 +52,8 @@ def settings(tmp_path):
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path, db, settings):
-    windows = []
-    cache = TileCache(tmp_path / "tiles.mbtiles")
-
-    def make(**kw) -> MainWindow:
-        kw.setdefault("tile_source", TileSource("http://127.0.0.1:9/{z}/{x}/{y}.png", cache, offline_backoff_s=3600))
-        kw.setdefault("settings", settings)
-        kw.setdefault("video", False)
-        w = MainWindow(db, **kw)
-        windows.append(w)
-        w.show()
-        assert wait_until(lambda: w.map_view.is_ready, 30)
-        return w
-
-    yield make
-    for w in windows:
-        dispose(w)
-    cache.close()
+def make_window(open_window, db, settings):
+    return lambda **kw: open_window(db, **{"settings": settings, **kw})
 
 
 def test_window_opens_with_named_panels_and_closes(make_window):
